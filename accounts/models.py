@@ -1,0 +1,85 @@
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+
+from core.models import ULIDModel
+from core.timeutil import now
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def normalize_email(self, email):
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=self.normalize_email(email))
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(ULIDModel, AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email. Roles are Groups; code checks permissions."""
+
+    email = models.EmailField(max_length=254, unique=True)  # stored lower-cased (CHECK below)
+    first_name = models.CharField(max_length=50)
+    last_name = models.CharField(max_length=50)
+    phone = models.CharField(max_length=20, blank=True)
+    timezone = models.CharField(max_length=64, default=settings.DEFAULT_USER_TIMEZONE)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Can sign in to the operations console.")
+    date_joined = models.DateTimeField(default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="%(app_label)s_%(class)s_email_lowercase"
+            ),
+        ]
+        permissions = [
+            ("book_lessons", "Can search for and book lessons"),
+            ("view_private_details", "Can see users' full names, emails and phone numbers"),
+            ("manage_roles", "Can change users' roles"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = User.objects.normalize_email(self.email)
+
+    @property
+    def public_name(self) -> str:
+        """How other users see this person: 'FirstName L.'"""
+        return public_name(self.first_name, self.last_name)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+
+def public_name(first_name: str, last_name: str) -> str:
+    initial = f" {last_name.strip()[0].upper()}." if last_name and last_name.strip() else ""
+    return f"{first_name.strip()}{initial}"

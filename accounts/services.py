@@ -1,0 +1,81 @@
+"""Every state change of users and roles."""
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from core.exceptions import Conflict, InvalidInput
+from core.timeutil import is_valid_timezone
+
+from . import roles
+from .models import User
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = "An account with this email already exists."
+
+
+def _validate_profile_fields(*, first_name: str, last_name: str, timezone: str) -> None:
+    errors = {}
+    if not first_name.strip():
+        errors["first_name"] = "Enter your first name."
+    if not last_name.strip():
+        errors["last_name"] = "Enter your last name."
+    if not is_valid_timezone(timezone):
+        errors["timezone"] = "Choose a time zone from the list."
+    if errors:
+        raise InvalidInput("Some details are missing or not valid.", fields=errors)
+
+
+@transaction.atomic
+def register_user(
+    *, email: str, password: str, first_name: str, last_name: str, timezone: str, role: str = roles.STUDENT
+) -> User:
+    """Create an account with one role. Raises EmailTaken or InvalidInput; writes nothing then."""
+    if role not in roles.ALL_ROLES:
+        raise InvalidInput(f"Unknown role {role!r}.", fields={"role": "Unknown role."})
+    email = User.objects.normalize_email(email)
+    _validate_profile_fields(first_name=first_name, last_name=last_name, timezone=timezone)
+    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(), timezone=timezone)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput("Choose a stronger password.", fields={"password": list(error.messages)}) from error
+    user.set_password(password)
+    user.is_staff = role in roles.STAFF_ROLES
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # the case-insensitive unique email constraint
+        raise EmailTaken() from error
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@transaction.atomic
+def update_account(*, user: User, first_name: str, last_name: str, phone: str, timezone: str) -> User:
+    _validate_profile_fields(first_name=first_name, last_name=last_name, timezone=timezone)
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.phone = phone.strip()
+    user.timezone = timezone
+    user.save(update_fields=["first_name", "last_name", "phone", "timezone"])
+    return user
+
+
+@transaction.atomic
+def set_roles(*, user: User, role_names: list[str]) -> User:
+    """Replace a user's roles. Staff roles grant access to the operations console."""
+    unknown = set(role_names) - set(roles.ALL_ROLES)
+    if unknown:
+        raise InvalidInput(f"Unknown roles: {', '.join(sorted(unknown))}.")
+    user.groups.set(Group.objects.filter(name__in=role_names))
+    user.is_staff = user.is_superuser or bool(set(role_names) & roles.STAFF_ROLES)
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+def role_names(user: User) -> list[str]:
+    return sorted(group.name for group in user.groups.all())

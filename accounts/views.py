@@ -1,0 +1,106 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods
+
+from core import ratelimit
+from core.exceptions import DomainError, RateLimited
+from core.forms import apply_domain_error, form_data
+
+from . import services
+from .forms import AccountForm, LoginForm, SignupForm
+
+
+def _rate_limited(request, template: str, form, error: RateLimited):
+    form.add_error(None, error.message)
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request, *, as_instructor: bool = False):
+    """Student sign-up, or instructor sign-up when as_instructor (profile created too)."""
+    template = "accounts/signup_instructor.html" if as_instructor else "accounts/signup.html"
+    form = SignupForm(form_data(request))
+    if request.method == "POST":
+        try:
+            ratelimit.enforce("signup", ratelimit.client_ip(request))
+        except RateLimited as error:
+            return _rate_limited(request, template, form, error)
+        if form.is_valid():
+            try:
+                user = _register(form.cleaned_data, as_instructor=as_instructor)
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                login(request, user, backend="accounts.backends.EmailBackend")
+                messages.success(request, f"Welcome to InstaInstru, {user.first_name}!")
+                return redirect("instructors:dashboard" if as_instructor else "home")
+    return render(request, template, {"form": form})
+
+
+def _register(data: dict, *, as_instructor: bool):
+    fields = {key: data[key] for key in ("email", "password", "first_name", "last_name", "timezone")}
+    if as_instructor:
+        from instructors.services import register_instructor
+
+        return register_instructor(**fields)
+    return services.register_user(**fields)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        try:
+            ratelimit.enforce("login", ratelimit.client_ip(request))
+        except RateLimited as error:
+            return _rate_limited(request, self.template_name, self.get_form(), error)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        try:
+            ratelimit.enforce("password_reset", ratelimit.client_ip(request))
+        except RateLimited as error:
+            return _rate_limited(request, self.template_name, self.get_form(), error)
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+def home(request):
+    """Where a sign-in lands: instructors on their dashboard, everyone else browsing."""
+    if request.user.has_perm("instructors.teach"):
+        return redirect("instructors:dashboard")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request):
+    user = request.user
+    form = AccountForm(form_data(request), instance=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_account(user=user, **{f: form.cleaned_data[f] for f in AccountForm.Meta.fields})
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, "Your account details are saved.")
+            return redirect("accounts:settings")
+    user.refresh_from_db()  # a ModelForm edits its instance in place; show the saved name in the header
+    return render(request, "accounts/settings.html", {"form": form, "roles": services.role_names(user)})

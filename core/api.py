@@ -1,0 +1,62 @@
+"""API plumbing shared by every app: the error shape, pagination, permission classes."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions as drf
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from .exceptions import DomainError
+
+DRF_CODES = {
+    drf.ValidationError: "invalid",
+    drf.ParseError: "malformed_request",
+    drf.NotAuthenticated: "not_authenticated",
+    drf.AuthenticationFailed: "authentication_failed",
+    drf.PermissionDenied: "forbidden",
+    drf.NotFound: "not_found",
+    drf.MethodNotAllowed: "method_not_allowed",
+    drf.NotAcceptable: "not_acceptable",
+    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.Throttled: "rate_limited",
+}
+
+
+def exception_handler(exc, context):
+    """Map every error to {"error": {"code", "message", ...}} with a 4xx status."""
+    if isinstance(exc, DomainError):
+        set_rollback()
+        headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        return Response({"error": exc.as_dict()}, status=exc.status, headers=headers)
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    if not isinstance(exc, drf.APIException):
+        return None  # a bug: let Django report the 500
+    set_rollback()
+    code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), "error")
+    body = {"code": code, "message": _message(exc)}
+    if isinstance(exc, drf.ValidationError):
+        body["message"] = "Some fields are not valid."
+        body["fields"] = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    return Response({"error": body}, status=exc.status_code, headers=headers)
+
+
+def _message(exc: drf.APIException) -> str:
+    detail = exc.detail
+    if isinstance(detail, list) and detail:
+        detail = detail[0]
+    return str(detail)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100

@@ -1,0 +1,44 @@
+from django.db import models
+
+from .fields import ULIDField
+
+
+class ULIDModel(models.Model):
+    """Base for every InstaInstru model: a ULID primary key."""
+
+    id = ULIDField(primary_key=True)
+
+    class Meta:
+        abstract = True
+
+
+class TimeStampedModel(ULIDModel):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class RateLimitRule(TimeStampedModel):
+    """A runtime override of a GCRA bucket's settings, edited by staff in the admin."""
+
+    bucket = models.SlugField(max_length=64, unique=True, help_text="Bucket name, e.g. login, signup.")
+    limit = models.PositiveIntegerField(help_text="Requests allowed per period, sustained.")
+    period_seconds = models.PositiveIntegerField(default=60)
+    burst = models.PositiveIntegerField(help_text="Requests allowed at once before the sustained rate applies.")
+    shadow = models.BooleanField(default=False, help_text="Log would-be blocks instead of blocking.")
+    enabled = models.BooleanField(default=True, help_text="Off: the bucket never limits.")
+
+    class Meta:
+        ordering = ["bucket"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(limit__gte=1), name="%(app_label)s_%(class)s_limit_positive"),
+            models.CheckConstraint(condition=models.Q(burst__gte=1), name="%(app_label)s_%(class)s_burst_positive"),
+            models.CheckConstraint(
+                condition=models.Q(period_seconds__gte=1), name="%(app_label)s_%(class)s_period_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.limit}/{self.period_seconds}s burst {self.burst}"

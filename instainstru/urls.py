@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from instructors import views as instructor_views
+
+admin.site.site_header = "InstaInstru operations"
+admin.site.site_title = "InstaInstru operations"
+admin.site.index_title = "Operations console"
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("instructors.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+urlpatterns = [
+    path("", instructor_views.home, name="home"),
+    path("", include("instructors.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]

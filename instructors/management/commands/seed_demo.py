@@ -1,0 +1,50 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from core.tiers import refuse_on_production
+from instructors.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo_data
+
+SITE_URL = "http://127.0.0.1:8000/"
+ADMIN_URL = "http://127.0.0.1:8000/admin/"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data: the catalog and NYC areas, 60 live instructors, students and three demo logins. "
+        "Safe to run again; never runs on PROD."
+    )
+
+    def handle(self, *args, **options):
+        refuse_on_production("load demo data")
+        started = time.monotonic()
+        summary = seed_demo_data()
+        elapsed = time.monotonic() - started
+
+        if summary.created_people:
+            self.stdout.write(self.style.SUCCESS(f"Demo data created ({summary.accounts_created} accounts)."))
+        else:
+            self.stdout.write("Demo people already exist; catalog and areas refreshed, nobody new created.")
+        self.stdout.write(
+            f"Catalog: {summary.categories} categories, {summary.services} services. "
+            f"Areas: {summary.boroughs} boroughs, {summary.neighborhoods} neighborhoods.\n"
+            f"Live instructors: {summary.live_instructors}. Students: {summary.students}. "
+            f"({elapsed:.1f} s)"
+        )
+        self.stdout.write(self.logins_block())
+
+    def logins_block(self) -> str:
+        width = max(len(login.label) for login in DEMO_LOGINS)
+        lines = [
+            "",
+            "=" * 64,
+            "  Demo logins",
+            "-" * 64,
+            *(f"  {login.label:<{width}}  {login.email}" for login in DEMO_LOGINS),
+            f"  {'Password':<{width}}  {DEMO_PASSWORD}  (all demo accounts)",
+            "-" * 64,
+            f"  {'Site':<{width}}  {SITE_URL}",
+            f"  {'Admin':<{width}}  {ADMIN_URL}  (staff login)",
+            "=" * 64,
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,178 @@
+"""Every state change of instructor profiles and their offerings."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from accounts import roles
+from accounts.models import User
+from accounts.services import register_user
+from core.cache import bump_namespace
+from core.exceptions import Conflict, InvalidInput
+from core.timeutil import now
+
+from .models import (
+    LESSON_DURATIONS,
+    MAX_HOURLY_RATE_CENTS,
+    MAX_YEARS_EXPERIENCE,
+    MIN_HOURLY_RATE_CENTS,
+    InstructorProfile,
+    InstructorService,
+    LocationType,
+    Neighborhood,
+    Service,
+)
+from .selectors import LISTINGS_CACHE, onboarding_steps
+
+
+class AlreadyOffered(Conflict):
+    code = "already_offered"
+    default_message = "You already offer this service. Edit it instead."
+
+
+def _listings_changed() -> None:
+    transaction.on_commit(lambda: bump_namespace(LISTINGS_CACHE))
+
+
+@transaction.atomic
+def register_instructor(*, email: str, password: str, first_name: str, last_name: str, timezone: str) -> User:
+    user = register_user(
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        timezone=timezone,
+        role=roles.INSTRUCTOR,
+    )
+    InstructorProfile.objects.create(user=user)
+    return user
+
+
+def ensure_profile(user: User) -> InstructorProfile:
+    """The instructor's profile, created on first use (e.g. a role granted by staff)."""
+    profile, _ = InstructorProfile.objects.get_or_create(user=user)
+    return profile
+
+
+@transaction.atomic
+def update_profile(*, profile: InstructorProfile, headline: str, bio: str, years_experience: int) -> InstructorProfile:
+    errors = {}
+    if len(headline.strip()) > 120:
+        errors["headline"] = "Keep the headline to 120 characters."
+    if len(bio) > 3000:
+        errors["bio"] = "Keep the bio to 3000 characters."
+    if not 0 <= years_experience <= MAX_YEARS_EXPERIENCE:
+        errors["years_experience"] = f"Enter a number from 0 to {MAX_YEARS_EXPERIENCE}."
+    if errors:
+        raise InvalidInput("Some profile details are not valid.", fields=errors)
+    profile.headline = headline.strip()
+    profile.bio = bio.strip()
+    profile.years_experience = years_experience
+    profile.save(update_fields=["headline", "bio", "years_experience", "updated_at"])
+    refresh_listing_status(profile)
+    _listings_changed()
+    return profile
+
+
+@transaction.atomic
+def set_service_areas(*, profile: InstructorProfile, neighborhood_ids: list[str]) -> InstructorProfile:
+    neighborhoods = list(Neighborhood.objects.filter(pk__in=set(neighborhood_ids)))
+    if len(neighborhoods) != len(set(neighborhood_ids)):
+        raise InvalidInput("Some of those neighborhoods do not exist.", fields={"neighborhoods": "Unknown area."})
+    profile.service_areas.set(neighborhoods)
+    refresh_listing_status(profile)
+    _listings_changed()
+    return profile
+
+
+def _validate_offering(*, hourly_rate_cents: int, durations: list[int], location_types: list[str]) -> None:
+    errors = {}
+    if not MIN_HOURLY_RATE_CENTS <= hourly_rate_cents <= MAX_HOURLY_RATE_CENTS:
+        errors["hourly_rate"] = (
+            f"Set an hourly rate between ${MIN_HOURLY_RATE_CENTS // 100} and ${MAX_HOURLY_RATE_CENTS // 100}."
+        )
+    if not durations or not set(durations) <= set(LESSON_DURATIONS):
+        errors["durations"] = "Choose at least one lesson length."
+    if not location_types or not set(location_types) <= set(LocationType.values):
+        errors["location_types"] = "Choose at least one place where lessons happen."
+    if errors:
+        raise InvalidInput("Some service details are not valid.", fields=errors)
+
+
+@transaction.atomic
+def add_offering(
+    *,
+    profile: InstructorProfile,
+    service: Service,
+    hourly_rate_cents: int,
+    durations: list[int],
+    location_types: list[str],
+    description: str = "",
+) -> InstructorService:
+    _validate_offering(hourly_rate_cents=hourly_rate_cents, durations=durations, location_types=location_types)
+    offering = InstructorService(
+        instructor=profile,
+        service=service,
+        hourly_rate_cents=hourly_rate_cents,
+        durations=sorted(set(durations)),
+        location_types=_ordered_locations(location_types),
+        description=description.strip(),
+    )
+    try:
+        with transaction.atomic():
+            offering.save()
+    except IntegrityError as error:  # the partial unique constraint on active offerings
+        raise AlreadyOffered() from error
+    refresh_listing_status(profile)
+    _listings_changed()
+    return offering
+
+
+@transaction.atomic
+def update_offering(
+    *,
+    offering: InstructorService,
+    hourly_rate_cents: int,
+    durations: list[int],
+    location_types: list[str],
+    description: str = "",
+) -> InstructorService:
+    _validate_offering(hourly_rate_cents=hourly_rate_cents, durations=durations, location_types=location_types)
+    offering.hourly_rate_cents = hourly_rate_cents
+    offering.durations = sorted(set(durations))
+    offering.location_types = _ordered_locations(location_types)
+    offering.description = description.strip()
+    offering.save(update_fields=["hourly_rate_cents", "durations", "location_types", "description", "updated_at"])
+    _listings_changed()
+    return offering
+
+
+@transaction.atomic
+def remove_offering(*, offering: InstructorService) -> str:
+    """Delete an offering; one that bookings point at (PROTECT) is deactivated instead.
+    Returns "deleted" or "deactivated"."""
+    profile = offering.instructor
+    try:
+        with transaction.atomic():
+            offering.delete()
+        outcome = "deleted"
+    except ProtectedError:
+        offering.is_active = False
+        offering.save(update_fields=["is_active", "updated_at"])
+        outcome = "deactivated"
+    refresh_listing_status(profile)
+    _listings_changed()
+    return outcome
+
+
+def refresh_listing_status(profile: InstructorProfile) -> bool:
+    """A profile is live exactly when every onboarding step is done."""
+    complete = all(step.done for step in onboarding_steps(profile))
+    if complete != profile.is_live:
+        profile.is_live = complete
+        profile.went_live_at = (profile.went_live_at or now()) if complete else profile.went_live_at
+        profile.save(update_fields=["is_live", "went_live_at", "updated_at"])
+    return complete
+
+
+def _ordered_locations(location_types: list[str]) -> list[str]:
+    return [value for value in LocationType.values if value in set(location_types)]

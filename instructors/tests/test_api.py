@@ -1,0 +1,159 @@
+import pytest
+
+from accounts.tests.factories import UserFactory
+from instructors.tests.factories import (
+    BoroughFactory,
+    CategoryFactory,
+    InstructorProfileFactory,
+    NeighborhoodFactory,
+    ServiceFactory,
+    live_instructor,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def piano():
+    return ServiceFactory(slug="piano", name="Piano", keywords=["keyboard"], category=CategoryFactory(slug="music"))
+
+
+def test_categories_list_the_catalog_with_live_counts(client, piano):
+    live_instructor(services=[piano])
+    InstructorProfileFactory()  # not live: not counted
+    data = client.get("/api/v1/catalog/categories/").json()
+    music = next(c for c in data if c["slug"] == "music")
+    assert music["services"] == [{"id": piano.pk, "slug": "piano", "name": "Piano", "instructor_count": 1}]
+
+
+def test_services_search_and_category_filter(client, piano):
+    ServiceFactory(slug="spanish", name="Spanish")
+    data = client.get("/api/v1/catalog/services/", {"q": "keyboard"}).json()
+    assert [s["slug"] for s in data["results"]] == ["piano"]
+    data = client.get("/api/v1/catalog/services/", {"category": "music"}).json()
+    assert [s["slug"] for s in data["results"]] == ["piano"]
+    assert data["results"][0]["category"] == "music"
+
+
+def test_instructor_list_uses_the_same_filters_as_the_page(client, piano):
+    area = NeighborhoodFactory(borough=BoroughFactory(slug="queens"))
+    cheap = live_instructor(services=[piano], rate_cents=45_00, location_types=["online"])
+    pricey = live_instructor(
+        services=[piano], rate_cents=110_00, neighborhoods=[area], location_types=["instructor_location"]
+    )
+    live_instructor(services=[ServiceFactory()], rate_cents=30_00)
+
+    def ids(**params):
+        return [row["id"] for row in client.get("/api/v1/instructors/", params).json()["results"]]
+
+    assert ids(service="piano", sort="price") == [cheap.pk, pricey.pk]
+    assert ids(service="piano", sort="-price") == [pricey.pk, cheap.pk]
+    assert ids(service="piano", price_min=100) == [pricey.pk]
+    assert ids(service="piano", price_max=50) == [cheap.pk]
+    assert ids(service="piano", location_type="online") == [cheap.pk]
+    assert ids(service="piano", borough="queens") == [pricey.pk]
+    assert len(ids()) == 3
+
+
+def test_instructor_list_rows_carry_public_fields_only(client, piano):
+    profile = live_instructor(
+        services=[piano],
+        rate_cents=60_00,
+        first_name="Priya",
+        last_name="Ramanathan",
+        email="priya.private@example.com",
+        phone="+1 917 555 0199",
+    )
+    response = client.get("/api/v1/instructors/", {"service": "piano"})
+    row = response.json()["results"][0]
+    assert row["name"] == "Priya R."
+    assert row["rate_cents"] == 60_00
+    assert row["services"][0]["service"] == "piano"
+    assert row["services"][0]["hourly_rate_cents"] == 60_00
+    body = response.content.decode()
+    for secret in ("Ramanathan", "priya.private", "555 0199"):
+        assert secret not in body
+    detail = client.get(f"/api/v1/instructors/{profile.pk}/")
+    assert detail.json()["name"] == "Priya R."
+    assert "Ramanathan" not in detail.content.decode() and "priya.private" not in detail.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"price_min": "cheap"}, "price_min"),
+        ({"service": "no-such-service"}, "service"),
+        ({"borough": "atlantis"}, "borough"),
+        ({"location_type": "moon"}, "location_type"),
+        ({"sort": "random"}, "sort"),
+        ({"price_min": 90, "price_max": 10}, "price_max"),
+    ],
+)
+def test_bad_filters_are_a_400_with_a_code(client, params, field):
+    response = client.get("/api/v1/instructors/", params)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert field in error["fields"]
+
+
+def test_detail_of_a_profile_that_is_not_live_is_404(client):
+    response = client.get(f"/api/v1/instructors/{InstructorProfileFactory().pk}/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_me_needs_sign_in(client):
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_me_shows_and_updates_own_account(client):
+    user = UserFactory(first_name="Ana", last_name="Bell")
+    client.force_login(user)
+    data = client.get("/api/v1/me/").json()
+    assert (data["email"], data["last_name"], data["roles"]) == (user.email, "Bell", ["student"])
+    response = client.patch(
+        "/api/v1/me/", {"timezone": "Europe/Paris", "email": "hacker@example.com"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.timezone == "Europe/Paris"
+    assert user.email != "hacker@example.com"  # read-only
+
+
+def test_me_rejects_a_bad_time_zone_with_a_field_error(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.patch("/api/v1/me/", {"timezone": "Mars/Base"}, content_type="application/json")
+    assert response.status_code == 400
+    assert "timezone" in response.json()["error"]["fields"]
+    response = client.patch("/api/v1/me/", {"first_name": "  "}, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_me_put_is_not_allowed(client):
+    client.force_login(UserFactory())
+    response = client.put("/api/v1/me/", {}, content_type="application/json")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_docs_page_serves_its_assets_locally(client):
+    body = client.get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in body
+    assert "cdn" not in body.lower()
+
+
+@pytest.mark.parametrize(
+    "url, budget",
+    [("/api/v1/instructors/?sort=price", 5), ("/api/v1/catalog/categories/", 3), ("/api/v1/catalog/services/", 2)],
+)
+def test_list_endpoints_use_a_fixed_number_of_queries(client, django_assert_max_num_queries, piano, url, budget):
+    areas = [NeighborhoodFactory() for _ in range(3)]
+    for i in range(10):
+        live_instructor(services=[piano, ServiceFactory()], neighborhoods=areas[: 1 + i % 3])
+    with django_assert_max_num_queries(budget):
+        response = client.get(url)
+    assert response.status_code == 200
