@@ -28,3 +28,16 @@ def clean_cache_and_limits():
     yield
     ratelimit.clear_rule_cache()
     ratelimit.redis_breaker.reset()
+
+
+@pytest.fixture(autouse=True)
+def roles_survive_flushes(request):
+    """Transactional tests flush every table after they run, including the role groups the
+    data migration made; put the roles back for the tests that come after."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        from django.apps import apps
+
+        from accounts.roles import sync_role_permissions
+
+        request.getfixturevalue("transactional_db")
+        sync_role_permissions(apps)
