@@ -1,6 +1,7 @@
 """API plumbing shared by every app: the error shape, pagination, permission classes."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.pagination import PageNumberPagination
@@ -29,7 +30,9 @@ def exception_handler(exc, context):
         set_rollback()
         headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
         return Response({"error": exc.as_dict()}, status=exc.status, headers=headers)
-    if isinstance(exc, Http404):
+    if isinstance(exc, DjangoValidationError):  # e.g. a model's full_clean() inside a service
+        exc = drf.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()

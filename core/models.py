@@ -1,3 +1,4 @@
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from .fields import ULIDField
@@ -24,9 +25,13 @@ class RateLimitRule(TimeStampedModel):
     """A runtime override of a GCRA bucket's settings, edited by staff in the admin."""
 
     bucket = models.SlugField(max_length=64, unique=True, help_text="Bucket name, e.g. login, signup.")
-    limit = models.PositiveIntegerField(help_text="Requests allowed per period, sustained.")
-    period_seconds = models.PositiveIntegerField(default=60)
-    burst = models.PositiveIntegerField(help_text="Requests allowed at once before the sustained rate applies.")
+    limit = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], help_text="Requests allowed per period, sustained."
+    )
+    period_seconds = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
+    burst = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], help_text="Requests allowed at once before the sustained rate applies."
+    )
     shadow = models.BooleanField(default=False, help_text="Log would-be blocks instead of blocking.")
     enabled = models.BooleanField(default=True, help_text="Off: the bucket never limits.")
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.utils import timezone
 
@@ -28,23 +28,19 @@ def zone(name: str) -> ZoneInfo:
 
 
 def is_valid_timezone(name: str) -> bool:
-    if not name or name not in all_timezones():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """True exactly for the zones the pickers offer (so a saved zone is always selectable)."""
+    return bool(name) and name in selectable_timezones()
 
 
 @lru_cache(maxsize=1)
-def all_timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def selectable_timezones() -> frozenset[str]:
+    """IANA region/city zones plus UTC; legacy aliases such as EST5EDT or GMT are left out."""
+    return frozenset(name for name in available_timezones() if "/" in name) | {"UTC"}
 
 
 @lru_cache(maxsize=1)
 def timezone_choices() -> list[tuple[str, str]]:
-    rest = sorted(name for name in all_timezones() if name not in COMMON_TIMEZONES and "/" in name)
+    rest = sorted(selectable_timezones() - set(COMMON_TIMEZONES))
     names = [*COMMON_TIMEZONES, *rest]
     return [(name, name.replace("_", " ")) for name in names]
 

@@ -119,7 +119,7 @@ def test_zero_is_rejected_by_the_form(staff_client, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(ADD_URL, form_data(**{field: "0"}))
     assert response.status_code == 200  # the form again, with errors
-    assert response.context["adminform"].form.errors
+    assert response.context["adminform"].form.errors[field] == ["Ensure this value is greater than or equal to 1."]
     assert not RateLimitRule.objects.exists()
     assert rule_for("login").burst == 5
 

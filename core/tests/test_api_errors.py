@@ -87,6 +87,16 @@ def test_validation_error_with_field_dict():
     assert error["fields"] == {"email": ["Enter a valid email address."], "start_time": ["Required."]}
 
 
+def test_django_validation_errors_from_services_are_a_400_not_a_500():
+    from django.core.exceptions import ValidationError
+
+    response, error = handle(ValidationError({"limit": ["Ensure this value is greater than or equal to 1."]}))
+    assert (response.status_code, error["code"]) == (400, "invalid")
+    assert error["fields"] == {"limit": ["Ensure this value is greater than or equal to 1."]}
+    response, error = handle(ValidationError("Bucket names are slugs."))
+    assert error["fields"] == {"non_field_errors": ["Bucket names are slugs."]}
+
+
 def test_validation_error_without_fields_goes_to_non_field_errors():
     response, error = handle(drf.ValidationError("End must be after start."))
     assert response.status_code == 400

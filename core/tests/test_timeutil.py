@@ -26,6 +26,8 @@ def test_is_valid_timezone_accepts_iana_names(name):
         "america/new_york",  # names are case-sensitive
         "America/New York",
         "EST+5",
+        "EST5EDT",  # legacy aliases are not offered by the pickers, so not valid either
+        "GMT",
         "../../etc/passwd",
         "/etc/localtime",
         "America/",
