@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core.views import healthz
 from instructors import views as instructor_views
 
 admin.site.site_header = "InstaInstru operations"
@@ -22,4 +23,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

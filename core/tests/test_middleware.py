@@ -34,3 +34,9 @@ def test_anonymous_visitor_sees_the_site_default_even_after_someone_else():
 def test_user_without_a_zone_sees_the_site_default():
     timezone.activate("Asia/Tokyo")
     assert zone_seen_by_view(User(email="a@example.com", timezone="")) == "UTC"
+
+
+def test_healthz_answers_ok_without_touching_the_database(client):
+    # No django_db mark: any query here would raise "Database access not allowed".
+    response = client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok")
