@@ -4,11 +4,15 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from core.cache import cached
+from core.cache import cached, namespace_version
 
 from .models import Borough, Category, InstructorProfile, InstructorService, Neighborhood, Service
 
 LISTINGS_CACHE = "listings"  # bumped whenever a profile goes live/offline or offerings change
+
+
+def listings_version() -> int:
+    return namespace_version(LISTINGS_CACHE)
 
 
 def categories_with_services() -> list[Category]:

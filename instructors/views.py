@@ -37,7 +37,13 @@ def home(request):
 
 @require_GET
 def all_services(request):
-    return render(request, "instructors/all_services.html", {"categories": selectors.categories_with_services()})
+    # The rendered catalog is cached under the listings version; `categories` is passed
+    # uncalled so the template only loads it when that cache misses.
+    return render(
+        request,
+        "instructors/all_services.html",
+        {"categories": selectors.categories_with_services, "listings_version": selectors.listings_version()},
+    )
 
 
 @require_GET

@@ -46,9 +46,22 @@ def test_all_services_counts_only_live_instructors(client, piano):
     live_instructor(services=[piano])
     OfferingFactory(service=piano)  # an offering whose profile is not live
     response = client.get(reverse("instructors:all_services"))
-    counts = {s.slug: s.instructor_count for c in response.context["categories"] for s in c.services.all()}
+    categories = response.context["categories"]()  # passed uncalled: loaded only when the page cache misses
+    counts = {s.slug: s.instructor_count for c in categories for s in c.services.all()}
     assert counts["piano"] == 1
     assert "1 instructor<" in response.content.decode()
+
+
+def test_all_services_page_is_cached_until_listings_change(
+    client, piano, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    url = reverse("instructors:all_services")
+    client.get(url)
+    with django_assert_max_num_queries(0):
+        assert "0 instructors" in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        live_instructor(services=[piano])  # bumps the listings version on commit
+    assert "1 instructor<" in client.get(url).content.decode()
 
 
 def test_search_finds_services_by_keyword_and_says_when_nothing_matches(client, piano):
