@@ -19,10 +19,25 @@ ROLE_PERMISSIONS = {
         "instructors.view_instructorprofile",
         "instructors.view_instructorservice",
         "instructors.review_instructors",
+        "bookings.view_booking",
+        "bookings.manage_any_booking",
+        "bookings.resolve_no_shows",
     ],
-    FINANCE: ["accounts.view_user", "instructors.view_instructorprofile"],
+    FINANCE: ["accounts.view_user", "instructors.view_instructorprofile", "bookings.view_booking"],
 }
-ADMIN_APPS = ("accounts", "auth", "core", "instructors", "django_celery_beat")
+ADMIN_APPS = ("accounts", "auth", "core", "instructors", "availability", "bookings", "django_celery_beat")
+
+
+def create_roles_migration_step(apps, schema_editor) -> None:
+    """RunPython step for data migrations: make every permission exist now (Django creates
+    them only after all migrations), then sync the role groups."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_role_permissions(apps)
 
 
 def sync_role_permissions(apps) -> None:
@@ -38,10 +53,17 @@ def sync_role_permissions(apps) -> None:
         if role == ADMIN:
             permissions = permission_model.objects.filter(content_type__app_label__in=ADMIN_APPS)
         else:
-            permissions = [_permission(permission_model, name) for name in ROLE_PERMISSIONS[role]]
+            permissions = _existing_permissions(permission_model, ROLE_PERMISSIONS[role])
         group.permissions.set(permissions)
 
 
-def _permission(permission_model, dotted: str):
-    app_label, codename = dotted.split(".")
-    return permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+def _existing_permissions(permission_model, dotted_names: list[str]) -> list:
+    """The named permissions that exist yet. A migration that runs before an app's tables
+    exist grants what it can; that app's own roles migration syncs again."""
+    found = []
+    for dotted in dotted_names:
+        app_label, codename = dotted.split(".")
+        permission = permission_model.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        if permission is not None:
+            found.append(permission)
+    return found

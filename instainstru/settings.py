@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "instructors",
+    "availability",
+    "bookings",
 ]
 
 MIDDLEWARE = [
@@ -242,3 +244,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+# --- Booking policies (DESIGN.md §4); ops can tune them per environment ---
+# Student cancels at least this long before: nothing charged.
+BOOKING_FREE_CANCELLATION_HOURS = env_int("BOOKING_FREE_CANCELLATION_HOURS", 24)
+# Student reschedules at least this long before: free.
+BOOKING_FREE_RESCHEDULE_HOURS = env_int("BOOKING_FREE_RESCHEDULE_HOURS", 24)
+# Per booking chain.
+BOOKING_MAX_RESCHEDULES = env_int("BOOKING_MAX_RESCHEDULES", 2)
+# No-show reports are open until this long after the lesson ends.
+BOOKING_NO_SHOW_REPORT_HOURS = env_int("BOOKING_NO_SHOW_REPORT_HOURS", 24)
+# A checkout hold lasts this long.
+BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 10)
+# Instructor answers a request within this (capped before the lesson start).
+BOOKING_REQUEST_RESPONSE_HOURS = env_int("BOOKING_REQUEST_RESPONSE_HOURS", 24)
+# Platform's share of the lesson price (payments issue).
+PLATFORM_FEE_PERCENT = env_int("PLATFORM_FEE_PERCENT", 15)
+
+# --- Public availability API (availability/api) ---
+# How long a computed public calendar is cached; saves and booking changes invalidate it at once.
+PUBLIC_AVAILABILITY_CACHE_SECONDS = env_int("PUBLIC_AVAILABILITY_CACHE_SECONDS", 300)
+# Name the instructor ("FirstName L.") in public availability responses.
+PUBLIC_AVAILABILITY_SHOW_NAME = env_bool("PUBLIC_AVAILABILITY_SHOW_NAME", True)

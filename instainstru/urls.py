@@ -12,6 +12,8 @@ admin.site.index_title = "Operations console"
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("instructors.api.urls")),
+    path("", include("availability.api.urls")),
+    path("", include("bookings.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -20,6 +22,8 @@ api_v1 = [
 urlpatterns = [
     path("", instructor_views.home, name="home"),
     path("", include("instructors.urls")),
+    path("", include("availability.urls")),
+    path("", include("bookings.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),

@@ -17,6 +17,10 @@ LESSON_DURATIONS = (30, 45, 60, 90, 120)  # minutes an instructor may offer
 MIN_HOURLY_RATE_CENTS = 10_00
 MAX_HOURLY_RATE_CENTS = 1_000_00
 MAX_YEARS_EXPERIENCE = 70
+MAX_NOTICE_MINUTES = 7 * 24 * 60
+MAX_HORIZON_DAYS = 365
+MAX_BUFFER_MINUTES = 120
+MAX_LESSONS_PER_DAY = 24
 
 
 class Category(ULIDModel):
@@ -88,6 +92,20 @@ class InstructorProfile(TimeStampedModel):
     bio = models.TextField(max_length=3000, blank=True)
     years_experience = models.PositiveSmallIntegerField(default=0)
     service_areas = models.ManyToManyField(Neighborhood, blank=True, related_name="instructors")
+    # Booking rules (DESIGN.md §4): sensible defaults, each bounded by a CHECK below.
+    min_notice_minutes = models.PositiveIntegerField(
+        default=120, help_text="How long before a lesson students must book it."
+    )
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        default=60, help_text="How far ahead students may book, in days."
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Free time kept between lessons (travel, a breather)."
+    )
+    max_lessons_per_day = models.PositiveSmallIntegerField(default=6)
+    requires_confirmation = models.BooleanField(
+        default=False, help_text="Booking requests wait for the instructor to accept them."
+    )
     # Derived by services.refresh_listing_status from the onboarding checklist; stored so
     # public listings filter on an index instead of re-deriving completeness per row.
     is_live = models.BooleanField(default=False)
@@ -104,6 +122,22 @@ class InstructorProfile(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(is_live=False) | models.Q(went_live_at__isnull=False),
                 name="%(app_label)s_%(class)s_live_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_notice_minutes__lte=MAX_NOTICE_MINUTES),
+                name="%(app_label)s_%(class)s_min_notice_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(booking_horizon_days__gte=1, booking_horizon_days__lte=MAX_HORIZON_DAYS),
+                name="%(app_label)s_%(class)s_horizon_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(buffer_minutes__lte=MAX_BUFFER_MINUTES),
+                name="%(app_label)s_%(class)s_buffer_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_lessons_per_day__gte=1, max_lessons_per_day__lte=MAX_LESSONS_PER_DAY),
+                name="%(app_label)s_%(class)s_max_lessons_range",
             ),
         ]
         permissions = [

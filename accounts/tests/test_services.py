@@ -92,3 +92,14 @@ def test_public_name_shows_only_the_last_initial():
     user = UserFactory(first_name="Maya", last_name="chen")
     assert user.public_name == "Maya C."
     assert UserFactory(first_name="Cher", last_name="").public_name == "Cher"
+
+
+def test_every_role_holds_exactly_the_permissions_it_names():
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import ROLE_PERMISSIONS
+
+    for role, names in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role)
+        granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        assert granted == set(names), role  # a typo in ROLE_PERMISSIONS would be silently missing otherwise

@@ -4,10 +4,13 @@ import logging
 import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from core.cache import bump_namespace, cached, namespace_version
 from core.circuit import redis_breaker
+
+PREFIX = django_settings.CACHES["default"]["KEY_PREFIX"]  # this run's keys only
 
 FRESH = object()
 
@@ -31,7 +34,7 @@ def test_cached_computes_once_then_serves_from_redis(redis):
     assert compute.calls == 1
     assert first == second == {"n": 1, "items": ["piano", "guitar"]}
     # it really is in Redis, under the test prefix, with the namespace version in the key
-    assert redis.keys("ii-test:*catalog:1:tree")
+    assert redis.keys(f"{PREFIX}:*catalog:1:tree")
 
 
 def test_cached_keys_are_separate(redis):
@@ -44,7 +47,7 @@ def test_cached_keys_are_separate(redis):
 
 def test_cached_respects_the_timeout(redis):
     cached("catalog", "tree", Counter(), timeout=42)
-    (key,) = redis.keys("ii-test:*catalog:1:tree")
+    (key,) = redis.keys(f"{PREFIX}:*catalog:1:tree")
     assert 0 < redis.ttl(key) <= 42
 
 
@@ -86,7 +89,7 @@ def test_bumping_a_namespace_never_read_still_invalidates():
 
 def test_namespace_version_survives_the_default_timeout(redis):
     namespace_version("catalog")
-    (key,) = redis.keys("ii-test:*ver:catalog")
+    (key,) = redis.keys(f"{PREFIX}:*ver:catalog")
     assert redis.ttl(key) == -1  # no expiry: losing it would resurrect stale entries
 
 

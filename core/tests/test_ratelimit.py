@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import RequestFactory
@@ -17,6 +18,8 @@ from core.circuit import CircuitBreaker
 from core.exceptions import RateLimited
 from core.models import RateLimitRule
 from core.ratelimit import check, enforce, redis_breaker, rule_for
+
+PREFIX = django_settings.CACHES["default"]["KEY_PREFIX"]  # this run's keys only
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +122,7 @@ def test_after_a_long_pause_the_full_burst_comes_back_but_no_more(bucket, frozen
 def test_state_expires_from_redis(bucket, frozen, redis):
     drain(bucket, "k", 2)
     key = ratelimit._redis_key(bucket, "k")
-    assert key.startswith("ii-test:rl:test:")
+    assert key.startswith(f"{PREFIX}:rl:test:")
     ttl_ms = redis.pttl(key)
     assert 0 < ttl_ms <= 12_000  # two intervals of debt, never a key that lives forever
 
@@ -160,7 +163,7 @@ def test_unknown_bucket_never_limits(redis):
     decisions = drain("no-such-bucket", "k", 50)
     assert rule_for("no-such-bucket") is None
     assert all(d.allowed and not d.shadowed for d in decisions)
-    assert redis.keys("*:rl:*") == []
+    assert redis.keys(f"{PREFIX}:rl:*") == []
 
 
 def test_disabled_rule_never_limits(django_capture_on_commit_callbacks, redis):
@@ -168,7 +171,7 @@ def test_disabled_rule_never_limits(django_capture_on_commit_callbacks, redis):
         save_rule(bucket="off", limit=1, burst=1, enabled=False)
     decisions = drain("off", "k", 20)
     assert all(d.allowed and not d.shadowed for d in decisions)
-    assert redis.keys("*:rl:*") == []
+    assert redis.keys(f"{PREFIX}:rl:*") == []
     enforce("off", "k")
 
 

@@ -2,8 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from bookings.demo import seed_demo_calendars
 from core.tiers import refuse_on_production
-from instructors.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo_data
+from instructors.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_STUDENT, seed_demo_data
 
 SITE_URL = "http://127.0.0.1:8000/"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         refuse_on_production("load demo data")
         started = time.monotonic()
         summary = seed_demo_data()
+        painted, booked = seed_demo_calendars(student_email=DEMO_STUDENT.email)
         elapsed = time.monotonic() - started
 
         if summary.created_people:
@@ -29,7 +31,7 @@ class Command(BaseCommand):
             f"Catalog: {summary.categories} categories, {summary.services} services. "
             f"Areas: {summary.boroughs} boroughs, {summary.neighborhoods} neighborhoods.\n"
             f"Live instructors: {summary.live_instructors}. Students: {summary.students}. "
-            f"({elapsed:.1f} s)"
+            f"Calendars painted: {painted}. Demo lessons booked: {booked}. ({elapsed:.1f} s)"
         )
         self.stdout.write(self.logins_block())
 

@@ -1,0 +1,176 @@
+"""Public availability (no login), cached.
+
+A cache hit costs no SQL: the instructor's public facts (live or not, zone, name, lesson
+lengths) come from a small cached entry under the listings namespace, and the calendar payload
+from an entry under the instructor's availability namespace. Both namespaces are bumped on
+commit by the services that change what they show (availability saves and booking rules, every
+booking transition; profiles going live or offline, offerings), so the cache never outlives a
+change there. What only time changes (a start slipping inside the minimum notice) can be up to
+PUBLIC_AVAILABILITY_CACHE_SECONDS stale; booking re-checks everything.
+"""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from availability.services import availability_namespace
+from bookings import api_selectors
+from bookings.api.serializers import ApiErrorSerializer
+from core.cache import cached
+from core.timeutil import local_today
+
+from .serializers import (
+    AvailabilityDaySerializer,
+    AvailabilityQuerySerializer,
+    NextAvailableQuerySerializer,
+    NextAvailableSerializer,
+    NextStartSerializer,
+    PublicAvailabilitySerializer,
+)
+
+TAGS = ["public availability"]
+ERRORS = {
+    400: OpenApiResponse(ApiErrorSerializer, description="A parameter is not valid (`invalid`, with `fields`)."),
+    404: OpenApiResponse(ApiErrorSerializer, description="No such live instructor (`not_found`)."),
+}
+ULID_LENGTH = 26
+
+
+def _timeout() -> int:
+    return settings.PUBLIC_AVAILABILITY_CACHE_SECONDS
+
+
+def _instructor_or_404(profile_id: str) -> api_selectors.PublicInstructor:
+    # A malformed id is answered without touching the cache or the database.
+    instructor = None
+    if len(profile_id) == ULID_LENGTH and profile_id.isascii() and profile_id.isalnum():
+        instructor = api_selectors.public_instructor(profile_id, timeout=_timeout())
+    if instructor is None:
+        raise NotFound("No such instructor.")
+    return instructor
+
+
+def _instructor_json(instructor: api_selectors.PublicInstructor) -> dict:
+    return {"id": instructor.id, "name": instructor.name if settings.PUBLIC_AVAILABILITY_SHOW_NAME else None}
+
+
+class PublicView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []  # anonymous by design: no session or user lookups
+
+
+class PublicAvailability(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="An instructor's bookable days (no login)",
+        description=(
+            "Bookable time of a live instructor: what they opened, minus booked lessons with their buffer, minus "
+            "what is inside their minimum notice or beyond their booking horizon, minus days that are full. "
+            "Times are wall-clock times in the instructor's `timezone`. Every level describes where a lesson of "
+            "the instructor's shortest offered length (`shortest_lesson_minutes`) can start on the 15-minute grid:"
+            "\n\n- `full`: per day, `ranges` of time such lessons can occupy (`end` may be `24:00`); longer "
+            "lessons fit where a range is long enough."
+            "\n- `summary`: per day, whether such a lesson can start in the morning (00:00-11:59), afternoon "
+            "(12:00-16:59) or evening (17:00-23:59)."
+            "\n- `minimal`: per day, `available` only."
+            "\n\n`start_date` defaults to the instructor's today; an earlier date is moved to it. Responses are "
+            "cached for up to a few minutes and refreshed as soon as the instructor's calendar or bookings "
+            "change; booking a time re-checks it. No slot IDs: book by `start_at` through the bookings API."
+        ),
+        parameters=[AvailabilityQuerySerializer],
+        responses={200: PublicAvailabilitySerializer, **ERRORS},
+    )
+    def get(self, request, profile_id):
+        instructor = _instructor_or_404(profile_id)
+        query = AvailabilityQuerySerializer(
+            data=request.query_params, context={"today": local_today(instructor.timezone)}
+        )
+        query.is_valid(raise_exception=True)
+        first, days, detail = (query.validated_data[name] for name in ("start_date", "days", "detail"))
+        key = f"public:{first.isoformat()}:{days}:{detail}:{instructor.shortest}"
+        payload = cached(
+            availability_namespace(instructor.id),
+            key,
+            lambda: _availability_payload(instructor, first=first, days=days, detail=detail),
+            timeout=_timeout(),
+        )
+        return Response({"instructor": _instructor_json(instructor), **payload})
+
+
+def _availability_payload(instructor, *, first, days, detail) -> dict:
+    profile = api_selectors.live_profile(instructor.id)
+    if profile is None:  # went offline since its public facts were cached
+        raise NotFound("No such instructor.")
+    bookable = api_selectors.bookable_days(profile, first=first, days=days, duration=instructor.shortest)
+    rows = []
+    for day in bookable:
+        row = {"date": day.date, "available": day.available}
+        if detail == "full":
+            row["ranges"] = [
+                {"start": api_selectors.clock(start), "end": api_selectors.clock(end)} for start, end in day.ranges
+            ]
+        elif detail == "summary":
+            row.update(day.part_flags())
+        rows.append(row)
+    return {
+        "timezone": profile.user.timezone,
+        "start_date": first.isoformat(),
+        "end_date": bookable[-1].date.isoformat(),
+        "detail": detail,
+        "shortest_lesson_minutes": instructor.shortest,
+        "days": AvailabilityDaySerializer(rows, many=True).data,
+    }
+
+
+class NextAvailable(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="An instructor's first bookable start (no login)",
+        description=(
+            "The earliest start of a lesson of `duration` minutes that can be booked now, within the "
+            "instructor's booking horizon: a UTC instant plus the instructor's local date and time. "
+            "`next_available` is null (with a `message`) when nothing is free. Cached like the availability."
+        ),
+        parameters=[NextAvailableQuerySerializer],
+        responses={200: NextAvailableSerializer, **ERRORS},
+    )
+    def get(self, request, profile_id):
+        instructor = _instructor_or_404(profile_id)
+        query = NextAvailableQuerySerializer(data=request.query_params, context={"durations": instructor.durations})
+        query.is_valid(raise_exception=True)
+        duration = query.validated_data["duration"]
+        today = local_today(instructor.timezone)
+        payload = cached(
+            availability_namespace(instructor.id),
+            f"next:{today.isoformat()}:{duration}",
+            lambda: _next_available_payload(instructor, duration=duration),
+            timeout=_timeout(),
+        )
+        return Response({"instructor": _instructor_json(instructor), **payload})
+
+
+def _next_available_payload(instructor, *, duration: int) -> dict:
+    profile = api_selectors.live_profile(instructor.id)
+    if profile is None:
+        raise NotFound("No such instructor.")
+    found = api_selectors.next_available(profile, duration=duration)
+    start = None
+    if found is not None:
+        start = NextStartSerializer(
+            {
+                "start_at": found.start_at,
+                "end_at": found.end_at,
+                "local_date": found.local_date,
+                "local_start": api_selectors.clock(found.local_start),
+                "local_end": api_selectors.clock(found.local_end),
+            }
+        ).data
+    return {
+        "timezone": profile.user.timezone,
+        "duration": duration,
+        "next_available": start,
+        "message": None if start else "No time is free to book within this instructor's booking window.",
+    }

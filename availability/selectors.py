@@ -1,0 +1,30 @@
+"""Reads of raw availability (what the instructor painted). Bookable openings, which
+subtract booked time, live in bookings.openings."""
+
+import datetime as dt
+
+from instructors.models import InstructorProfile
+
+from . import bitmaps
+from .models import AvailabilityDay, WeeklyTemplateDay
+
+
+def days_between(profile: InstructorProfile, first: dt.date, last: dt.date) -> dict[dt.date, bytes]:
+    """Painted bits for each date in [first, last] that has any; other dates are closed."""
+    rows = AvailabilityDay.objects.filter(instructor=profile, date__range=(first, last)).values_list("date", "bits")
+    return {day: bytes(bits) for day, bits in rows}
+
+
+def day_bits(profile: InstructorProfile, day: dt.date) -> bytes:
+    bits = AvailabilityDay.objects.filter(instructor=profile, date=day).values_list("bits", flat=True).first()
+    return bytes(bits) if bits is not None else bitmaps.EMPTY
+
+
+def weekly_template(profile: InstructorProfile) -> dict[int, bytes]:
+    rows = WeeklyTemplateDay.objects.filter(instructor=profile).values_list("weekday", "bits")
+    return {weekday: bytes(bits) for weekday, bits in rows}
+
+
+def week_start_of(day: dt.date) -> dt.date:
+    """The Monday of day's week: weeks in the editor run Monday to Sunday."""
+    return day - dt.timedelta(days=day.weekday())

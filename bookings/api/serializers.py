@@ -1,0 +1,293 @@
+"""Booking API input and output.
+
+Privacy: the other person of a lesson is shown only as `name` ("FirstName L."), never an
+email, phone or last name. Instants are UTC ISO 8601 (`...Z`); the lesson's wall-clock time
+is given in the instructor's zone (`local_date`, `local_start`, `local_end`,
+`instructor_timezone`).
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bookings.api_selectors import INSTRUCTOR_SCOPES, STUDENT_SCOPES, clock
+from bookings.models import Booking, BookingStatus, NoShowResolution, NoShowType, PaymentStatus
+from instructors.models import InstructorProfile, LocationType
+
+# The values alone (labels differ by page): also keeps the schema from naming one choice set twice.
+LOCATION_TYPES = LocationType.values
+
+
+# --- errors (documentation of core.api.exception_handler's shape) ---------------------------------
+
+
+class ApiErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. `invalid`, `not_found`, `slot_unavailable`.")
+    message = serializers.CharField(help_text="One sentence for a person.")
+    fields = serializers.DictField(
+        required=False, help_text="Per-field messages, when the input was not valid (`code` is `invalid`)."
+    )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    error = ApiErrorBodySerializer()
+
+
+# --- fields ------------------------------------------------------------------------------------
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """Written in UTC (`2026-12-03T15:00:00Z`) whatever zone the request runs in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=dt.UTC, **kwargs)
+
+
+class AwareDateTimeField(UTCDateTimeField):
+    """ISO 8601 input that must carry its UTC offset (`-05:00`, `Z`) and name a whole minute."""
+
+    default_error_messages = {
+        "naive": "Include the UTC offset, e.g. 2026-12-03T10:00:00-05:00 or 2026-12-03T15:00:00Z.",
+        "seconds": "Lesson times are whole minutes (no seconds).",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # well-formed but impossible (month 13): the parent says "invalid"
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        result = super().to_internal_value(value)
+        if result.second or result.microsecond:
+            self.fail("seconds")
+        return result
+
+
+class LocalClockField(serializers.CharField):
+    """A wall-clock time as "HH:MM"; as an end, midnight is "24:00" (the end of the day)."""
+
+    def __init__(self, *, end: bool = False, **kwargs):
+        self.end = end
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: dt.time) -> str:
+        minute = value.hour * 60 + value.minute
+        return clock(1440 if self.end and minute == 0 else minute)
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class LessonInstructorSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.public_name", read_only=True, help_text='"FirstName L."')
+
+    class Meta:
+        model = InstructorProfile
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class LessonStudentSerializer(serializers.Serializer):
+    name = serializers.CharField(source="public_name", read_only=True, help_text='"FirstName L."')
+
+
+class NoShowSerializer(serializers.Serializer):
+    no_show_type = serializers.ChoiceField(
+        choices=NoShowType.choices, read_only=True, help_text="Who did not come: `student` or `instructor`."
+    )
+    reported_at = UTCDateTimeField(read_only=True)
+    note = serializers.CharField(read_only=True)
+    disputed_at = UTCDateTimeField(read_only=True, allow_null=True)
+    dispute_note = serializers.CharField(read_only=True)
+    resolution = serializers.ChoiceField(
+        choices=[("", "Open"), *NoShowResolution.choices], read_only=True, help_text="Empty while staff decide."
+    )
+    resolved_at = UTCDateTimeField(read_only=True, allow_null=True)
+
+
+def _satellite(booking: Booking, name: str):
+    try:
+        return getattr(booking, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A lesson as its student or its instructor sees it."""
+
+    status = serializers.ChoiceField(choices=BookingStatus.choices, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    offering_id = serializers.CharField(read_only=True)
+    start_at = UTCDateTimeField(read_only=True)
+    end_at = UTCDateTimeField(read_only=True)
+    local_date = serializers.DateField(source="date", read_only=True, help_text="The instructor's local date.")
+    local_start = LocalClockField(source="start_time", help_text='"HH:MM", the instructor\'s local time.')
+    local_end = LocalClockField(source="end_time", end=True, help_text='"HH:MM"; "24:00" is the end of the day.')
+    instructor = LessonInstructorSerializer(read_only=True)
+    student = LessonStudentSerializer(read_only=True)
+    viewer_role = serializers.SerializerMethodField(help_text="Whether you are this lesson's student or instructor.")
+    location_type = serializers.ChoiceField(choices=LOCATION_TYPES, read_only=True)
+    location_address = serializers.CharField(
+        read_only=True, help_text="Where the lesson happens (student's location); shown to its two parties only."
+    )
+    note = serializers.CharField(source="student_note", read_only=True, help_text="The student's note.")
+    hold_expires_at = UTCDateTimeField(read_only=True, allow_null=True)
+    request_deadline = UTCDateTimeField(read_only=True, allow_null=True)
+    confirmed_at = UTCDateTimeField(read_only=True, allow_null=True)
+    cancelled_at = UTCDateTimeField(read_only=True, allow_null=True)
+    payment_status = serializers.SerializerMethodField()
+    no_show = serializers.SerializerMethodField()
+    rescheduled_to = serializers.SerializerMethodField(help_text="The booking this one was moved to.")
+    rescheduled_from = serializers.SerializerMethodField(help_text="The booking this one was moved from.")
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "service_name",
+            "offering_id",
+            "duration_minutes",
+            "start_at",
+            "end_at",
+            "local_date",
+            "local_start",
+            "local_end",
+            "instructor_timezone",
+            "price_cents",
+            "instructor",
+            "student",
+            "viewer_role",
+            "location_type",
+            "location_address",
+            "note",
+            "hold_expires_at",
+            "request_deadline",
+            "confirmed_at",
+            "cancelled_at",
+            "cancelled_by",
+            "cancellation_reason",
+            "payment_status",
+            "no_show",
+            "rescheduled_to",
+            "rescheduled_from",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["student", "instructor"]))
+    def get_viewer_role(self, booking: Booking) -> str:
+        request = self.context.get("request")
+        user_id = getattr(getattr(request, "user", None), "pk", None)
+        return "student" if booking.student_id == user_id else "instructor"
+
+    @extend_schema_field(serializers.ChoiceField(choices=PaymentStatus.choices, allow_null=True))
+    def get_payment_status(self, booking: Booking) -> str | None:
+        payment = _satellite(booking, "payment")
+        return payment.status if payment is not None else None
+
+    @extend_schema_field(NoShowSerializer(allow_null=True))
+    def get_no_show(self, booking: Booking) -> dict | None:
+        no_show = _satellite(booking, "no_show")
+        return NoShowSerializer(no_show).data if no_show is not None else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_rescheduled_to(self, booking: Booking) -> str | None:
+        moved = _satellite(booking, "reschedule")
+        return moved.rescheduled_to_id if moved is not None else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_rescheduled_from(self, booking: Booking) -> str | None:
+        previous = _satellite(booking, "rescheduled_from")
+        return previous.booking_id if previous is not None else None
+
+
+class CancellationOutcomeSerializer(serializers.Serializer):
+    charge_cents = serializers.IntegerField(read_only=True, help_text="What the student pays for this lesson.")
+    refund_cents = serializers.IntegerField(read_only=True, help_text="What is released or refunded to the student.")
+    instructor_paid = serializers.BooleanField(read_only=True)
+    late = serializers.BooleanField(read_only=True, help_text="Inside the free-cancellation window.")
+    reason = serializers.CharField(read_only=True, help_text="One sentence to show before confirming.")
+
+
+class CancelResultSerializer(serializers.Serializer):
+    booking = BookingSerializer(read_only=True)
+    outcome = CancellationOutcomeSerializer(read_only=True)
+
+
+class RescheduleOutcomeSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField(read_only=True)
+    late = serializers.BooleanField(read_only=True, help_text="Inside the free-reschedule window.")
+    lock_funds = serializers.BooleanField(
+        read_only=True, help_text="The payment is captured now and held until the new lesson resolves."
+    )
+    reason = serializers.CharField(read_only=True, help_text="One sentence to show before confirming, or why not.")
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+class IdempotencyKeyField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault(
+            "help_text", "A fresh random string per booking attempt; sending it again returns the same booking."
+        )
+        super().__init__(**kwargs)
+
+
+class HoldRequestSerializer(serializers.Serializer):
+    offering_id = serializers.CharField(max_length=26, help_text="The instructor's service offering to book.")
+    start_at = AwareDateTimeField(help_text="ISO 8601 with its UTC offset, on a start the instructor offers.")
+    duration = serializers.IntegerField(min_value=15, max_value=1440, help_text="Minutes; one the offering offers.")
+    idempotency_key = IdempotencyKeyField()
+
+
+class ConfirmRequestSerializer(serializers.Serializer):
+    location_type = serializers.ChoiceField(choices=LOCATION_TYPES, help_text="One the offering offers.")
+    address = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="Required for `student_location`."
+    )
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class ReasonRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RescheduleRequestSerializer(serializers.Serializer):
+    start_at = AwareDateTimeField(help_text="The new start, ISO 8601 with its UTC offset.")
+    idempotency_key = IdempotencyKeyField()
+
+
+class NoShowRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class DisputeRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, help_text="What happened.")
+
+
+class StudentScopeSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(
+        choices=STUDENT_SCOPES,
+        default="upcoming",
+        help_text="`upcoming`: confirmed and requested lessons not yet over, and live checkout holds, soonest "
+        "first. `past`: finished, cancelled, declined, rescheduled and missed lessons, latest first.",
+    )
+
+
+class InstructorScopeSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(
+        choices=INSTRUCTOR_SCOPES,
+        default="upcoming",
+        help_text="`upcoming`: confirmed lessons not yet over, soonest first. `requests`: booking requests "
+        "waiting for your answer, earliest deadline first. `past`: finished, cancelled, declined, rescheduled "
+        "and missed lessons, latest first.",
+    )
