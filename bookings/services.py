@@ -9,6 +9,7 @@ student. Side effects run on commit.
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -84,8 +85,20 @@ def _party(booking: Booking, user: User) -> str:
 # --- booking a lesson ---------------------------------------------------------------------------
 
 
-def _lesson_times(profile: InstructorProfile, start_at: dt.datetime, duration: int):
-    """Local date, start and end minute of a lesson in the instructor's zone; one local day only."""
+@dataclass(frozen=True)
+class Slot:
+    """A lesson's place on the instructor's calendar: local date and minutes, and UTC instants."""
+
+    local_date: dt.date
+    start_minute: int
+    end_minute: int
+    start_at: dt.datetime
+    end_at: dt.datetime
+
+
+def _lesson_slot(profile: InstructorProfile, start_at: dt.datetime, duration: int) -> Slot:
+    """Where a lesson falls in the instructor's zone; it must start at a real clock time and
+    end on the same local day."""
     tz_name = profile.user.timezone
     local_date, start_minute = bitmaps.utc_to_local_minute(start_at, tz_name)
     end_minute = start_minute + duration
@@ -94,10 +107,8 @@ def _lesson_times(profile: InstructorProfile, start_at: dt.datetime, duration: i
         or bitmaps.local_minute_to_utc(local_date, start_minute, tz_name) != start_at
     ):
         raise OutsideAvailability("Lessons start and end on the same day, at a time that exists on the clock.")
-    end_at = bitmaps.local_minute_to_utc(local_date, end_minute, tz_name) if end_minute < 1440 else None
-    if end_at is None:
-        end_at = bitmaps.local_minute_to_utc(local_date + dt.timedelta(days=1), 0, tz_name)
-    return local_date, start_minute, end_minute, end_at
+    end_at = bitmaps.local_minute_to_utc(local_date, end_minute, tz_name)
+    return Slot(local_date, start_minute, end_minute, start_at, end_at)
 
 
 def _validate_request(
@@ -127,28 +138,38 @@ def _validate_request(
         raise OutsideBookingWindow(problem, fields={"start_at": problem})
 
 
-def _check_calendar(
-    profile: InstructorProfile,
-    *,
-    student: User,
-    local_date: dt.date,
-    start_minute: int,
-    end_minute: int,
-    start_at: dt.datetime,
-    end_at: dt.datetime,
-    ignore_pk=None,
-) -> None:
+def _check_calendar(profile: InstructorProfile, *, student: User, slot: Slot, ignore_pk=None) -> None:
     """The friendly checks; the exclusion constraints are the guarantee behind them."""
-    if not bitmaps.is_range_open(day_bits(profile, local_date), start_minute, end_minute):
+    if not bitmaps.is_range_open(day_bits(profile, slot.local_date), slot.start_minute, slot.end_minute):
         raise OutsideAvailability()
     buffer = dt.timedelta(minutes=profile.buffer_minutes)
     active = Booking.objects.filter(status__in=ACTIVE_STATUSES).exclude(pk=ignore_pk)
-    if active.filter(instructor=profile, start_at__lt=end_at + buffer, end_at__gt=start_at - buffer).exists():
+    if active.filter(instructor=profile, start_at__lt=slot.end_at + buffer, end_at__gt=slot.start_at - buffer).exists():
         raise SlotUnavailable()
-    if active.filter(student=student, start_at__lt=end_at, end_at__gt=start_at).exists():
+    if active.filter(student=student, start_at__lt=slot.end_at, end_at__gt=slot.start_at).exists():
         raise StudentBusy()
-    if active.filter(instructor=profile, date=local_date).count() >= profile.max_lessons_per_day:
+    if active.filter(instructor=profile, date=slot.local_date).count() >= profile.max_lessons_per_day:
         raise DayFull()
+
+
+def _claim_slot(
+    *,
+    student: User,
+    offering: InstructorService,
+    start_at: dt.datetime,
+    duration: int,
+    now: dt.datetime,
+    ignore_pk=None,
+) -> Slot:
+    """Check a requested lesson time and lock the instructor's calendar until the caller's
+    transaction ends, so the checks still hold when the booking is written."""
+    _validate_request(student=student, offering=offering, start_at=start_at, duration=duration, now=now)
+    profile = offering.instructor
+    slot = _lesson_slot(profile, start_at, duration)
+    InstructorProfile.objects.select_for_update().get(pk=profile.pk)
+    _release_stale_holds(profile, student, now)
+    _check_calendar(profile, student=student, slot=slot, ignore_pk=ignore_pk)
+    return slot
 
 
 def _release_stale_holds(profile: InstructorProfile, student: User, now: dt.datetime) -> None:
@@ -178,38 +199,20 @@ def hold_booking(
     if existing is not None:
         return existing
     now = current_time()
-    start_at = start_at.astimezone(dt.UTC)
-    _validate_request(student=student, offering=offering, start_at=start_at, duration=duration, now=now)
-    profile = offering.instructor
-    local_date, start_minute, end_minute, end_at = _lesson_times(profile, start_at, duration)
     try:
         with transaction.atomic():
-            InstructorProfile.objects.select_for_update().get(pk=profile.pk)
-            _release_stale_holds(profile, student, now)
-            _check_calendar(
-                profile,
+            slot = _claim_slot(
+                student=student, offering=offering, start_at=start_at.astimezone(dt.UTC), duration=duration, now=now
+            )
+            booking = _new_booking(
                 student=student,
-                local_date=local_date,
-                start_minute=start_minute,
-                end_minute=end_minute,
-                start_at=start_at,
-                end_at=end_at,
+                offering=offering,
+                slot=slot,
+                idempotency_key=idempotency_key,
+                status=BookingStatus.HELD,
             )
-            booking = _insert(
-                _new_booking(
-                    student=student,
-                    offering=offering,
-                    local_date=local_date,
-                    start_minute=start_minute,
-                    end_minute=end_minute,
-                    start_at=start_at,
-                    end_at=end_at,
-                    duration=duration,
-                    idempotency_key=idempotency_key,
-                    status=BookingStatus.HELD,
-                    hold_expires_at=policies.hold_expires_at(now=now),
-                )
-            )
+            booking.hold_expires_at = policies.hold_expires_at(now=now)
+            _insert(booking)
             payment_seam.on_booking_confirmed(booking)
             _calendar_changed(booking)
             return booking
@@ -222,37 +225,26 @@ def hold_booking(
 
 
 def _new_booking(
-    *,
-    student,
-    offering,
-    local_date,
-    start_minute,
-    end_minute,
-    start_at,
-    end_at,
-    duration,
-    idempotency_key,
-    status,
-    hold_expires_at=None,
+    *, student: User, offering: InstructorService, slot: Slot, idempotency_key: str, status: str
 ) -> Booking:
     profile = offering.instructor
+    duration = slot.end_minute - slot.start_minute
     return Booking(
         student=student,
         instructor=profile,
         offering=offering,
         service_name=offering.service.name,
-        date=local_date,
-        start_time=_clock(start_minute),
-        end_time=_clock(end_minute),
+        date=slot.local_date,
+        start_time=_clock(slot.start_minute),
+        end_time=_clock(slot.end_minute),
         instructor_timezone=profile.user.timezone,
-        start_at=start_at,
-        end_at=end_at,
+        start_at=slot.start_at,
+        end_at=slot.end_at,
         duration_minutes=duration,
         hourly_rate_cents=offering.hourly_rate_cents,
         price_cents=cents_for_minutes(offering.hourly_rate_cents, duration),
         location_type=offering.location_types[0],
         status=status,
-        hold_expires_at=hold_expires_at,
         idempotency_key=idempotency_key,
     )
 
@@ -452,33 +444,19 @@ def reschedule_booking(*, booking: Booking, user: User, start_at: dt.datetime, i
     if not outcome.allowed:
         raise PolicyViolation(outcome.reason)
     now = current_time()
-    start_at = start_at.astimezone(dt.UTC)
-    profile = booking.instructor
-    _validate_request(
-        student=user, offering=booking.offering, start_at=start_at, duration=booking.duration_minutes, now=now
-    )
-    InstructorProfile.objects.select_for_update().get(pk=profile.pk)
-    local_date, start_minute, end_minute, end_at = _lesson_times(profile, start_at, booking.duration_minutes)
-    _check_calendar(
-        profile,
+    slot = _claim_slot(
         student=user,
-        local_date=local_date,
-        start_minute=start_minute,
-        end_minute=end_minute,
-        start_at=start_at,
-        end_at=end_at,
+        offering=booking.offering,
+        start_at=start_at.astimezone(dt.UTC),
+        duration=booking.duration_minutes,
+        now=now,
         ignore_pk=booking.pk,
     )
     _set_status(booking, BookingStatus.RESCHEDULED, allowed_from=[BookingStatus.CONFIRMED])
     new = _new_booking(
         student=user,
         offering=booking.offering,
-        local_date=local_date,
-        start_minute=start_minute,
-        end_minute=end_minute,
-        start_at=start_at,
-        end_at=end_at,
-        duration=booking.duration_minutes,
+        slot=slot,
         idempotency_key=idempotency_key,
         status=BookingStatus.CONFIRMED,
     )
