@@ -105,3 +105,13 @@ class NoShowForm(forms.Form):
         help_text="Staff read this if the report is disputed.",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class DisputeNoShowForm(forms.Form):
+    note = forms.CharField(
+        label="What happened?",
+        max_length=500,
+        help_text="Staff read both sides before deciding.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what happened."},
+    )

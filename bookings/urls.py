@@ -13,6 +13,7 @@ urlpatterns = [
     path("bookings/<str:booking_id>/cancel/", views.cancel, name="cancel"),
     path("bookings/<str:booking_id>/reschedule/", views.reschedule, name="reschedule"),
     path("bookings/<str:booking_id>/no-show/", views.report_no_show, name="report_no_show"),
+    path("bookings/<str:booking_id>/no-show/dispute/", views.dispute_no_show, name="dispute_no_show"),
     path("bookings/<str:booking_id>/accept/", views.accept, name="accept"),
     path("bookings/<str:booking_id>/decline/", views.decline, name="decline"),
 ]

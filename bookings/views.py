@@ -30,7 +30,7 @@ from instructors.models import InstructorProfile
 
 from . import openings, policies, selectors, services
 from .errors import HoldExpired
-from .forms import CancelForm, CheckoutForm, NoShowForm, PickTimeForm, RescheduleForm
+from .forms import CancelForm, CheckoutForm, DisputeNoShowForm, NoShowForm, PickTimeForm, RescheduleForm
 from .models import Booking, BookingStatus, Party
 
 BOOK_LESSONS = "accounts.book_lessons"
@@ -536,6 +536,38 @@ def report_no_show(request, booking_id):
             messages.success(request, "No-show reported. Staff will look at it if it is disputed.")
             return redirect("bookings:detail", booking_id=booking.pk)
     return render(request, "bookings/no_show.html", {"booking": booking, "ui": ui, "problem": problem, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispute_no_show(request, booking_id):
+    """The person reported as a no-show says what happened; staff then decide."""
+    booking = _party_booking_or_404(request, booking_id)
+    ui = lesson_ui(booking, request.user, current_time())
+    no_show = getattr(booking, "no_show", None)
+    problem = _dispute_problem(booking, no_show, request.user)
+    form = DisputeNoShowForm(form_data(request))
+    if request.method == "POST" and problem is None and form.is_valid():
+        try:
+            services.dispute_no_show(booking=booking, user=request.user, note=form.cleaned_data["note"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, "Thanks: staff will look at both sides and decide.")
+            return redirect("bookings:detail", booking_id=booking.pk)
+    return render(
+        request, "bookings/dispute_no_show.html", {"booking": booking, "ui": ui, "problem": problem, "form": form}
+    )
+
+
+def _dispute_problem(booking, no_show, user) -> str | None:
+    if booking.status != BookingStatus.NO_SHOW or no_show is None:
+        return "There is no no-show report on this lesson."
+    if no_show.reported_by_id == user.pk:
+        return "You made this report; the other person can dispute it."
+    if no_show.disputed_at or no_show.resolved_at:
+        return "This report has already been disputed or decided."
+    return None
 
 
 def _safe_next(request, default: str) -> str:

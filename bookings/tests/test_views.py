@@ -502,6 +502,25 @@ def test_instructor_reports_a_student_no_show(client, profile, offering, student
     assert booking.status == BookingStatus.NO_SHOW and booking.no_show.no_show_type == "student"
 
 
+def test_the_reported_instructor_disputes_through_the_detail_page(client, profile, offering, student, clock):
+    booking = book(student, offering, TEN_AM_NY)
+    clock.move_to(TEN_AM_NY + dt.timedelta(hours=2))
+    services.report_no_show(booking=booking, user=student)
+    url = reverse("bookings:dispute_no_show", args=[booking.pk])
+    client.force_login(student)
+    assert "You made this report" in text(client.get(url))
+    client.force_login(profile.user)
+    assert url in text(client.get(reverse("bookings:detail", args=[booking.pk])))
+    assert "Say what happened." in text(client.post(url, {"note": ""}))
+    response = client.post(url, {"note": "I waited at the door for 40 minutes."})
+    assert response.url == reverse("bookings:detail", args=[booking.pk])
+    booking.no_show.refresh_from_db()
+    assert booking.no_show.dispute_note == "I waited at the door for 40 minutes."
+    assert "already been disputed" in text(client.get(url))
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+
+
 # --- the instructor's requests ---------------------------------------------------------------------
 
 
