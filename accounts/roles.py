@@ -22,10 +22,30 @@ ROLE_PERMISSIONS = {
         "bookings.view_booking",
         "bookings.manage_any_booking",
         "bookings.resolve_no_shows",
+        "messaging.view_conversation",
+        "core.view_auditlog",
     ],
-    FINANCE: ["accounts.view_user", "instructors.view_instructorprofile", "bookings.view_booking"],
+    FINANCE: [
+        "accounts.view_user",
+        "instructors.view_instructorprofile",
+        "bookings.view_booking",
+        "payments.view_finance",
+        "payments.issue_refunds",
+        "payments.view_creditentry",
+        "payments.view_webhookevent",
+        "payments.view_connectaccount",
+    ],
 }
-ADMIN_APPS = ("accounts", "auth", "core", "instructors", "availability", "bookings", "django_celery_beat")
+ADMIN_APPS = (
+    "accounts",
+    "auth",
+    "core",
+    "instructors",
+    "availability",
+    "bookings",
+    "messaging",
+    "django_celery_beat",
+)
 
 
 def create_roles_migration_step(apps, schema_editor) -> None:

@@ -15,6 +15,7 @@ from availability import services as availability_services
 from availability.models import AvailabilityDay
 from availability.selectors import week_start_of
 from instructors.models import InstructorProfile
+from payments.services import save_card
 
 from . import services
 from .models import Booking
@@ -63,6 +64,8 @@ def _book_demo_lesson(student_email: str) -> int:
     times = start_times(profile, duration=duration, first=first_day, days=14)
     if not times:
         return 0
+    if not student.saved_cards.exists():
+        save_card(user=student, payment_method_id="pm_card_visa")  # Stripe's test Visa (test mode)
     hold = services.hold_booking(
         student=student, offering=offering, start_at=times[0].start_at, duration=duration, idempotency_key="demo-1"
     )

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 
 from instructors.models import LocationType
+from payments.forms import CardChoiceField, card_options
 
 LOCATION_HELP = {
     LocationType.STUDENT_LOCATION: "Your instructor comes to you: add the address below.",
@@ -69,9 +70,14 @@ class CheckoutForm(forms.Form):
         help_text="Your level, what you would like to work on, how to find the door…",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    payment_method = CardChoiceField(label="Pay with")  # optional: empty means the default card
 
-    def __init__(self, *args, location_types: list[str], chosen: str = "", **kwargs):
+    def __init__(self, *args, location_types: list[str], chosen: str = "", cards=(), card_needed=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if card_needed:
+            self.fields["payment_method"].set_cards(cards)
+        else:
+            del self.fields["payment_method"]  # platform credit covers the lesson
         labels = dict(LocationType.choices)
         self.fields["location_type"].choices = [(value, labels[value]) for value in location_types]
         self.fields["location_type"].initial = chosen if chosen in location_types else location_types[0]
@@ -85,6 +91,10 @@ class CheckoutForm(forms.Form):
         """The radio options with a line of help each, for the template's fieldset."""
         for option in self["location_type"]:
             yield option, LOCATION_HELP.get(option.data["value"], "")
+
+    def card_options(self):
+        """The saved cards as radio options, each with its SavedCard (payments/_card_choices.html)."""
+        return list(card_options(self["payment_method"])) if "payment_method" in self.fields else []
 
 
 class CancelForm(forms.Form):

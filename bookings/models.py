@@ -166,6 +166,7 @@ class Satellite(TimeStampedModel):
 
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", "Not yet authorized"
+    ACTION_REQUIRED = "action_required", "Needs the student's action"
     AUTHORIZED = "authorized", "Authorized"
     CAPTURED = "captured", "Charged"
     RELEASED = "released", "Released"
@@ -174,11 +175,25 @@ class PaymentStatus(models.TextChoices):
     NOT_CHARGED = "not_charged", "Not charged"
 
 
+class Settlement(models.TextChoices):
+    UNDECIDED = "", "Not decided yet"
+    CHARGE = "charge", "Charge the lesson and pay the instructor"
+    RELEASE = "release", "Give everything back"
+
+
 class BookingPayment(Satellite):
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="payment")
     status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
-    amount_cents = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField()  # the lesson price
+    credit_applied_cents = models.PositiveIntegerField(default=0)  # paid from platform credit at checkout
+    credit_returned_cents = models.PositiveIntegerField(default=0)  # given back to the ledger
+    payment_method_id = models.CharField(max_length=255, blank=True)
+    customer_id = models.CharField(max_length=255, blank=True)
     payment_intent_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # authorization attempts (idempotency keys)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # backoff after a transient failure
+    pay_by = models.DateTimeField(null=True, blank=True)  # deadline to fix a failed authorization
+    settlement = models.CharField(max_length=10, choices=Settlement.choices, blank=True)
     authorized_at = models.DateTimeField(null=True, blank=True)
     authorized_cents = models.PositiveIntegerField(default=0)
     captured_at = models.DateTimeField(null=True, blank=True)
@@ -200,7 +215,15 @@ class BookingPayment(Satellite):
                 condition=Q(refunded_cents__lte=F("captured_cents")),
                 name="%(app_label)s_%(class)s_refund_within_capture",
             ),
+            _check("credit_within_price", Q(credit_applied_cents__lte=F("amount_cents"))),
+            _check("settlement_valid", Q(settlement__in=Settlement.values)),
+            _check("credit_return_within_applied", Q(credit_returned_cents__lte=F("credit_applied_cents"))),
         ]
+
+    @property
+    def card_cents(self) -> int:
+        """What the card is asked for: the price less the credit used."""
+        return self.amount_cents - self.credit_applied_cents
 
 
 class BookingTransfer(Satellite):

@@ -38,6 +38,7 @@ from .errors import (
 )
 from .models import ACTIVE_STATUSES, Booking, BookingNoShow, BookingStatus, NoShowResolution, NoShowType, Party
 from .satellites import ensure_lock, ensure_no_show, ensure_reschedule
+from .signals import booking_event
 
 log = logging.getLogger("bookings")
 
@@ -55,6 +56,12 @@ EXCLUSION_CONSTRAINTS = {
 def _calendar_changed(booking: Booking) -> None:
     """Public availability shows booked time as taken: refresh it after commit."""
     transaction.on_commit(lambda: bump_namespace(availability_namespace(booking.instructor_id)))
+
+
+def _announce(booking: Booking, event: str) -> None:
+    """Tell decoupled listeners (messaging) once the change commits."""
+    booking_id = booking.pk
+    transaction.on_commit(lambda: booking_event.send(sender=Booking, booking_id=booking_id, event=event))
 
 
 def _set_status(booking: Booking, to: str, *, allowed_from, extra_fields=()) -> None:
@@ -254,7 +261,14 @@ def _clock(minute: int) -> dt.time:
 
 
 def confirm_booking(
-    *, booking: Booking, student: User, location_type: str, address: str = "", note: str = ""
+    *,
+    booking: Booking,
+    student: User,
+    location_type: str,
+    address: str = "",
+    note: str = "",
+    payment_method_id: str | None = None,
+    use_credit: bool = True,
 ) -> Booking:
     """Finish checkout: choose where, then confirm (or send a request when the instructor
     confirms bookings themselves). Confirming twice returns the booking as it is."""
@@ -270,6 +284,7 @@ def confirm_booking(
             _expire(booking)  # committed: the time is free again even though we refuse
         else:
             _finish_checkout(booking, location_type=location_type, address=address, note=note, now=now)
+            payment_seam.on_checkout(booking, payment_method_id=payment_method_id, use_credit=use_credit)
     if hold_ran_out:
         raise HoldExpired()
     return booking
@@ -292,6 +307,7 @@ def _finish_checkout(booking: Booking, *, location_type: str, address: str, note
         _set_status(
             booking, BookingStatus.CONFIRMED, allowed_from=[BookingStatus.HELD], extra_fields=["confirmed_at", *details]
         )
+    _announce(booking, "requested" if booking.status == BookingStatus.REQUESTED else "booked")
     _calendar_changed(booking)
 
 
@@ -307,6 +323,26 @@ def _choose_location(booking: Booking, *, location_type: str, address: str) -> N
     booking.location_address = address[:300] if location_type != LocationType.ONLINE else ""
 
 
+@transaction.atomic
+def cancel_unpaid_booking(*, booking: Booking) -> Booking:
+    """The payment was not completed by its deadline: the system cancels the lesson and both
+    people are told (payments decides this; the seam releases the money)."""
+    booking = _locked(booking)
+    booking.cancelled_at = current_time()
+    booking.cancelled_by = Party.SYSTEM
+    booking.cancellation_reason = "The payment was not completed in time."
+    _set_status(
+        booking,
+        BookingStatus.CANCELLED,
+        allowed_from=UPCOMING_FOR_CANCEL,
+        extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
+    )
+    payment_seam.on_unpaid_cancellation(booking)
+    _announce(booking, "cancelled")
+    _calendar_changed(booking)
+    return booking
+
+
 # --- requests ------------------------------------------------------------------------------
 
 
@@ -318,6 +354,7 @@ def accept_request(*, booking: Booking, instructor_user: User) -> Booking:
         raise InvalidTransition("This request has expired.")
     booking.confirmed_at = current_time()
     _set_status(booking, BookingStatus.CONFIRMED, allowed_from=[BookingStatus.REQUESTED], extra_fields=["confirmed_at"])
+    _announce(booking, "confirmed")
     return booking
 
 
@@ -335,6 +372,7 @@ def decline_request(*, booking: Booking, instructor_user: User, reason: str = ""
         extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
     )
     payment_seam.on_booking_released(booking)
+    _announce(booking, "declined")
     _calendar_changed(booking)
     return booking
 
@@ -399,6 +437,7 @@ def cancel_booking(*, booking: Booking, user: User, reason: str = "") -> policie
     booking = _locked(booking)
     party = _party(booking, user)
     outcome = cancellation_preview(booking=booking, user=user)
+    abandoned_checkout = booking.status == BookingStatus.HELD  # nothing the other side ever saw
     booking.cancelled_at = current_time()
     booking.cancelled_by = party
     booking.cancellation_reason = reason.strip()[:300]
@@ -409,6 +448,8 @@ def cancel_booking(*, booking: Booking, user: User, reason: str = "") -> policie
         extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
     )
     payment_seam.on_booking_cancelled(booking, charge_cents=outcome.charge_cents)
+    if not abandoned_checkout:
+        _announce(booking, "cancelled")
     _calendar_changed(booking)
     return outcome
 
@@ -475,6 +516,7 @@ def reschedule_booking(*, booking: Booking, user: User, start_at: dt.datetime, i
     if outcome.lock_funds:
         ensure_lock(booking, locked_at=now, amount_cents=booking.price_cents)
     payment_seam.on_booking_rescheduled(booking, new, lock_funds=outcome.lock_funds)
+    _announce(new, "rescheduled")
     _calendar_changed(booking)
     return new
 
@@ -494,6 +536,7 @@ def complete_finished_lessons(*, now: dt.datetime | None = None) -> int:
                     allowed_from=[BookingStatus.CONFIRMED],
                     extra_fields=["completed_at"],
                 )
+                _announce(booking, "completed")
                 completed += 1
     return completed
 

@@ -27,6 +27,9 @@ from core.timeutil import local_today, to_local
 from core.timeutil import now as current_time
 from instructors import selectors as instructor_selectors
 from instructors.models import InstructorProfile
+from payments import credits as payment_credits
+from payments.gateway import in_test_mode
+from payments.models import SavedCard
 
 from . import openings, policies, selectors, services
 from .errors import HoldExpired
@@ -346,8 +349,13 @@ def checkout(request, booking_id):
         return redirect("bookings:detail", booking_id=booking.pk)  # already booked (a second click)
     now = current_time()
     expired = booking.status == BookingStatus.EXPIRED or booking.hold_expires_at <= now
+    pay = _checkout_payment(request.user, booking)
     form = CheckoutForm(
-        form_data(request), location_types=booking.offering.location_types, chosen=booking.location_type
+        form_data(request),
+        location_types=booking.offering.location_types,
+        chosen=booking.location_type,
+        cards=pay["cards"],
+        card_needed=pay["card_cents"] > 0,
     )
     if request.method == "POST" and not expired and form.is_valid():
         try:
@@ -357,6 +365,7 @@ def checkout(request, booking_id):
                 location_type=form.cleaned_data["location_type"],
                 address=form.cleaned_data.get("address", ""),
                 note=form.cleaned_data["note"],
+                payment_method_id=form.cleaned_data.get("payment_method") or None,
             )
         except HoldExpired:
             expired = True
@@ -388,8 +397,22 @@ def checkout(request, booking_id):
             "instructor_name": booking.instructor.user.public_name,
             "requires_confirmation": booking.instructor.requires_confirmation,
             "request_hours": settings.BOOKING_REQUEST_RESPONSE_HOURS,
+            "add_card_url": f"{reverse('payments:add_card')}?{urlencode({'next': request.path})}",
+            **pay,
         },
     )
+
+
+def _checkout_payment(user, booking: Booking) -> dict:
+    """The card step: platform credit applies first (payments.services.prepare_checkout decides
+    for real at confirm), the rest goes on one of the student's saved cards."""
+    credit = min(payment_credits.balance(user), booking.price_cents)
+    return {
+        "cards": list(SavedCard.objects.filter(user=user)),
+        "credit_cents": credit,
+        "card_cents": booking.price_cents - credit,
+        "test_mode": in_test_mode(),
+    }
 
 
 # --- one booking --------------------------------------------------------------------------------

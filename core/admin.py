@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 from . import services
-from .models import RateLimitRule
+from .models import AuditLog, RateLimitRule
 
 
 @admin.register(RateLimitRule)
@@ -19,3 +21,42 @@ class RateLimitRuleAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for rule in queryset:
             services.delete_rate_limit_rule(rule)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Who looked at or changed what. Rows are written by `services.record_audit` and never
+    edited or removed here: the list is read-only, with no add, change or delete."""
+
+    list_display = ("created_at", "actor_email", "action", "target")
+    list_filter = ("action", ("created_at", admin.DateFieldListFilter))
+    list_select_related = ("actor",)
+    search_fields = ("=target_id", "actor__email")
+    search_help_text = "A target id (exact) or part of the actor's email."
+    list_per_page = 100
+    fields = ("created_at", "actor_email", "action", "target", "data")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Actor", ordering="actor__email")
+    def actor_email(self, entry):
+        return entry.actor.email if entry.actor else "—"
+
+    @admin.display(description="Target")
+    def target(self, entry):
+        """The target's own admin page when it has one (opening it may itself be audited)."""
+        app_label, _, model = entry.target_type.partition(".")
+        label = f"{model} {entry.target_id}"
+        try:
+            url = reverse(f"admin:{app_label}_{model}_change", args=[entry.target_id])
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)

@@ -47,3 +47,22 @@ class RateLimitRule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.bucket}: {self.limit}/{self.period_seconds}s burst {self.burst}"
+
+
+class AuditLog(ULIDModel):
+    """Who looked at or changed what, for sensitive staff actions (e.g. reading a private
+    conversation). Rows are written by core.services.record_audit and never edited."""
+
+    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="core_audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"

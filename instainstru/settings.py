@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "instructors",
     "availability",
     "bookings",
+    "messaging",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -233,7 +236,10 @@ RATE_LIMITS = {
     "login": {"limit": 10, "period": 60, "burst": 5},
     "signup": {"limit": 5, "period": 3600, "burst": 3},
     "password_reset": {"limit": 5, "period": 3600, "burst": 3},
+    "send_message": {"limit": 60, "period": 60, "burst": 10},
 }
+# An unread message waits this long before its recipient gets one email about the batch.
+MESSAGE_NOTICE_DELAY_SECONDS = env_int("MESSAGE_NOTICE_DELAY_SECONDS", 600)
 RATE_LIMIT_SHADOW = env_bool("RATE_LIMIT_SHADOW", False)
 
 LOGGING = {
@@ -267,3 +273,21 @@ PLATFORM_FEE_PERCENT = env_int("PLATFORM_FEE_PERCENT", 15)
 PUBLIC_AVAILABILITY_CACHE_SECONDS = env_int("PUBLIC_AVAILABILITY_CACHE_SECONDS", 300)
 # Name the instructor ("FirstName L.") in public availability responses.
 PUBLIC_AVAILABILITY_SHOW_NAME = env_bool("PUBLIC_AVAILABILITY_SHOW_NAME", True)
+
+# --- Payments (Stripe). Without STRIPE_SECRET_KEY the simulated gateway runs ("test mode"). ---
+# Only on INT: on STG/PROD without a key, payments.gateway.get_gateway() raises ImproperlyConfigured
+# when first used (not here, so `manage.py check --deploy` runs in CI without Stripe keys).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_test_local_only")  # noqa: S105 (dev default)
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point the real SDK at a local stand-in
+# The SDK retries timeouts, connection errors and 5xx itself (same idempotency key) before we see an
+# error; our tasks retry TransientGatewayError with backoff on top.
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 1)
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS") or 20)
+STRIPE_CONNECT_RETURN_URL = os.environ.get("STRIPE_CONNECT_RETURN_URL", SITE_URL.rstrip("/") + "/teach/payouts/return/")
+STRIPE_CONNECT_REFRESH_URL = os.environ.get(
+    "STRIPE_CONNECT_REFRESH_URL", SITE_URL.rstrip("/") + "/teach/payouts/refresh/"
+)
+PAYMENTS_TEST_MODE = not STRIPE_SECRET_KEY and ENV_TIER == "INT"
+LOGGING["loggers"]["stripe"] = {"level": "WARNING"}  # the SDK logs every request at INFO

@@ -12,6 +12,7 @@ from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from availability import services as availability_services
 from availability.selectors import week_start_of
 from bookings.models import Booking, BookingStatus
+from bookings.tests.factories import give_card
 from core.timeutil import local_today
 from instructors.tests.factories import CategoryFactory, ServiceFactory, live_instructor
 
@@ -41,6 +42,7 @@ def instructor():
 
 def test_student_books_a_lesson_and_sees_it_in_my_lessons(live_server, page, instructor):
     student = UserFactory(email="maya@example.com", first_name="Maya", timezone="America/Chicago")
+    give_card(student)  # a saved test Visa: checkout preselects it
 
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill(student.email)

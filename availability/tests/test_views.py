@@ -304,7 +304,7 @@ def test_editor_query_count_does_not_grow_with_lessons(client):
     many = count_queries(client, URL, params)
     assert len(client.get(URL, params).context["lessons"]) == 19
     assert many == one
-    assert one <= 8  # session, user, 2 permission reads, profile, days, lessons, template
+    assert one <= 9  # session, user, 2 permission reads, profile, days, lessons, template, unread badge
 
 
 # --- tools -----------------------------------------------------------------------------------------

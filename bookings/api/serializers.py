@@ -255,6 +255,17 @@ class ConfirmRequestSerializer(serializers.Serializer):
         max_length=300, required=False, allow_blank=True, default="", help_text="Required for `student_location`."
     )
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    payment_method_id = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="One of the student's saved cards (Stripe payment method id); empty means the default card. "
+        "Nothing is charged now: the card is authorized 24 hours before the lesson and charged after it.",
+    )
+    use_credit = serializers.BooleanField(
+        required=False, default=True, help_text="Apply the student's platform credit first (default true)."
+    )
 
 
 class ReasonRequestSerializer(serializers.Serializer):

@@ -171,9 +171,20 @@ class ConfirmBooking(BookingObjectView):
         tags=TAGS,
         summary="Confirm a held time",
         description="Chooses where the lesson happens and confirms it, or sends a request (status `requested`) "
-        "when the instructor accepts bookings themselves. Confirming again returns the booking unchanged.",
+        "when the instructor accepts bookings themselves. Platform credit applies first (unless `use_credit` is "
+        "false); the rest goes on `payment_method_id` or the default saved card (400 `card_required` without one). "
+        "Nothing is charged now. Confirming again returns the booking unchanged.",
         request=ConfirmRequestSerializer,
-        responses={200: BookingSerializer, **_errors(400, 403, 404, 409)},
+        responses={
+            200: BookingSerializer,
+            400: OpenApiResponse(
+                ApiErrorSerializer,
+                description="Invalid input (`invalid`, with `fields`), a place the offering does not offer "
+                "(`invalid_option`), or `card_required`: part of the price must go on a card and the student has "
+                "no saved card (or `payment_method_id` is not one of theirs).",
+            ),
+            **_errors(403, 404, 409),
+        },
     )
     def post(self, request, booking_id):
         booking = self.get_booking(booking_id)
@@ -184,6 +195,8 @@ class ConfirmBooking(BookingObjectView):
             location_type=data["location_type"],
             address=data["address"],
             note=data["note"],
+            payment_method_id=data["payment_method_id"] or None,
+            use_credit=data["use_credit"],
         )
         return self.booking_response(booking_id)
 

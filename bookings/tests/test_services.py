@@ -30,6 +30,7 @@ from bookings.models import (
     NoShowType,
     Party,
     PaymentStatus,
+    Settlement,
 )
 from bookings.tests.factories import book, new_key, open_instructor
 from core.exceptions import Forbidden
@@ -122,7 +123,7 @@ def test_an_expired_hold_cannot_be_confirmed_and_frees_the_time(offering, studen
         services.confirm_booking(booking=booking, student=student, location_type="online")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.EXPIRED
-    assert booking.payment.status == PaymentStatus.NOT_CHARGED
+    assert booking.payment.settlement == Settlement.RELEASE
     assert book(UserFactory(), offering, at(10)).status == BookingStatus.CONFIRMED
 
 
@@ -272,7 +273,7 @@ def test_request_declined_frees_the_time(requesting_profile, offering, student):
     booking = book(student, offering, at(10))
     booking = services.decline_request(booking=booking, instructor_user=requesting_profile.user, reason="Away")
     assert (booking.status, booking.cancelled_by) == (BookingStatus.DECLINED, Party.INSTRUCTOR)
-    assert booking.payment.status == PaymentStatus.NOT_CHARGED
+    assert booking.payment.settlement == Settlement.RELEASE
     assert book(UserFactory(), offering, at(10)).status == BookingStatus.REQUESTED
 
 
@@ -299,7 +300,7 @@ def test_student_cancels_early_for_free(offering, student):
     booking.refresh_from_db()
     assert outcome == preview
     assert (booking.status, booking.cancelled_by) == (BookingStatus.CANCELLED, Party.STUDENT)
-    assert booking.payment.status == PaymentStatus.NOT_CHARGED
+    assert booking.payment.settlement == Settlement.RELEASE
 
 
 def test_student_cancels_late_and_is_charged(offering, student, frozen_clock):
@@ -308,7 +309,7 @@ def test_student_cancels_late_and_is_charged(offering, student, frozen_clock):
     outcome = services.cancel_booking(booking=booking, user=student)
     assert (outcome.charge_cents, outcome.instructor_paid) == (60_00, True)
     booking.refresh_from_db()
-    assert booking.payment.status == PaymentStatus.PENDING  # the payments issue captures it
+    assert booking.payment.settlement == Settlement.CHARGE  # payments captures it and pays the instructor
 
 
 def test_instructor_cancels_and_the_student_pays_nothing(profile, offering, student, frozen_clock):
@@ -479,7 +480,7 @@ def test_a_student_withdraws_an_unanswered_request_late_for_free(requesting_prof
     frozen_clock.move_to(at(9))
     assert services.cancel_booking(booking=booking, user=student).charge_cents == 0
     booking.refresh_from_db()
-    assert booking.payment.status == PaymentStatus.NOT_CHARGED
+    assert booking.payment.settlement == Settlement.RELEASE
 
 
 def test_an_expired_hold_does_not_hide_its_time_from_the_picker(profile, offering, student, frozen_clock):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from bookings import services
 from bookings.models import Booking, BookingStatus
-from bookings.tests.factories import book, new_key, open_instructor
+from bookings.tests.factories import book, give_card, new_key, open_instructor
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,9 @@ def offering(profile):
 
 @pytest.fixture
 def student(clock):
-    return UserFactory(first_name="Maya", last_name="Chenowith", timezone="America/New_York")
+    maya = UserFactory(first_name="Maya", last_name="Chenowith", timezone="America/New_York")
+    give_card(maya)  # a saved test card, so checkout can finish
+    return maya
 
 
 def text(response) -> str:

@@ -1,0 +1,145 @@
+"""Payments: Stripe customers and saved cards, instructors' Connect accounts, received
+webhook events, and the platform-credit ledger. A booking's own money state lives on its
+payment and transfer satellites (bookings.models)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.models import TimeStampedModel
+from instructors.models import InstructorProfile
+
+
+class StripeCustomer(TimeStampedModel):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stripe_customer")
+    customer_id = models.CharField(max_length=255, unique=True)
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class SavedCard(TimeStampedModel):
+    """A card saved for off-session use (SetupIntent usage=off_session)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_cards")
+    payment_method_id = models.CharField(max_length=255, unique=True)
+    brand = models.CharField(max_length=32)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_default=True), name="%(app_label)s_%(class)s_one_default"
+            ),
+            models.CheckConstraint(
+                condition=Q(exp_month__gte=1, exp_month__lte=12), name="%(app_label)s_%(class)s_exp_month_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand.title()} ending {self.last4}"
+
+
+class ConnectStatus(models.TextChoices):
+    PENDING = "pending", "Onboarding not finished"
+    ENABLED = "enabled", "Ready for payouts"
+    RESTRICTED = "restricted", "Restricted by Stripe"
+
+
+class ConnectAccount(TimeStampedModel):
+    """An instructor's Stripe Connect Express account, kept in sync from account.updated."""
+
+    instructor = models.OneToOneField(InstructorProfile, on_delete=models.CASCADE, related_name="connect_account")
+    account_id = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=20, choices=ConnectStatus.choices, default=ConnectStatus.PENDING)
+    payouts_enabled = models.BooleanField(default=False)
+    transfers_active = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    currently_due = models.JSONField(default=list, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ConnectStatus.values), name="%(app_label)s_%(class)s_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ({self.status})"
+
+    @property
+    def ready_for_payouts(self) -> bool:
+        return self.status == ConnectStatus.ENABLED
+
+
+class WebhookOutcome(models.TextChoices):
+    PENDING = "pending", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored (type not handled)"
+    FLAGGED = "flagged", "Flagged for staff"
+
+
+class WebhookEvent(TimeStampedModel):
+    """Every Stripe event, stored once by its id; processing is idempotent."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    event_type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    outcome = models.CharField(max_length=20, choices=WebhookOutcome.choices, default=WebhookOutcome.PENDING)
+    note = models.CharField(max_length=500, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=WebhookOutcome.values), name="%(app_label)s_%(class)s_outcome_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class CreditReason(models.TextChoices):
+    REFUND = "refund", "Refund as credit"
+    REFERRAL = "referral", "Referral reward"
+    APPLIED = "applied", "Used for a lesson"
+    RETURNED = "returned", "Returned from a cancelled lesson"
+    ADJUSTMENT = "adjustment", "Adjustment by staff"
+
+
+class CreditEntry(TimeStampedModel):
+    """One signed line of a user's platform-credit ledger. A balance is a sum, never stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_entries")
+    amount_cents = models.IntegerField()
+    reason = models.CharField(max_length=20, choices=CreditReason.choices)
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.PROTECT, related_name="credit_entries", null=True, blank=True
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "credit entries"
+        permissions = [
+            ("issue_refunds", "Can refund lessons and grant credit"),
+            ("view_finance", "Can see payments, payouts, disputes and reconciliation"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_cents=0), name="%(app_label)s_%(class)s_not_zero"),
+            models.CheckConstraint(
+                condition=Q(reason__in=CreditReason.values), name="%(app_label)s_%(class)s_reason_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"], name="payments_credit_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.amount_cents:+d}¢ {self.reason}"
