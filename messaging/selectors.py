@@ -103,3 +103,20 @@ def states_due_a_notice(cutoff: dt.datetime) -> QuerySet[ConversationState]:
         .filter(first_unread__lte=cutoff)
         .filter(Q(notified_at__isnull=True) | Q(notified_at__lt=F("first_unread")))
     )
+
+
+def instructor_profile_of(conversation: Conversation) -> dict | None:
+    """The conversation's instructor profile id and whether it is public (one small read):
+    for the "View profile" link and for linking booking notes to the booking page."""
+    from instructors.models import InstructorProfile
+
+    return InstructorProfile.objects.filter(user_id=conversation.instructor_id).values("pk", "is_live").first()
+
+
+def started_conversation_id(*, student: User, instructor_id: str) -> str | None:
+    """The pair's conversation, if anything was said in it yet."""
+    return (
+        Conversation.objects.filter(student=student, instructor_id=instructor_id, last_message_at__isnull=False)
+        .values_list("pk", flat=True)
+        .first()
+    )

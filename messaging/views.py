@@ -31,7 +31,6 @@ from core.exceptions import DomainError, RateLimited
 from core.forms import apply_domain_error, form_data
 from core.timeutil import now as current_time
 from instructors import selectors as instructor_selectors
-from instructors.models import InstructorProfile
 
 from . import selectors, services
 from .forms import InboxStateForm, MessageForm
@@ -117,9 +116,7 @@ def _state_of(conversation: Conversation, user_id: str) -> ConversationState | N
 
 
 def _instructor_profile(conversation: Conversation) -> dict | None:
-    """The conversation's instructor profile id and whether it is public (one small read):
-    for the "View profile" link and for linking booking notes to the booking page."""
-    return InstructorProfile.objects.filter(user_id=conversation.instructor_id).values("pk", "is_live").first()
+    return selectors.instructor_profile_of(conversation)
 
 
 def masked_notice(message: Message, other_name: str) -> str:
@@ -451,13 +448,7 @@ def start(request, instructor_profile_id):
         messages.error(request, "Only student accounts can message instructors.")
         return redirect(profile_url)
     if request.method == "GET":
-        existing = (
-            Conversation.objects.filter(
-                student=request.user, instructor_id=profile.user_id, last_message_at__isnull=False
-            )
-            .values_list("pk", flat=True)
-            .first()
-        )
+        existing = selectors.started_conversation_id(student=request.user, instructor_id=profile.user_id)
         if existing:  # already talking: straight to the thread
             return redirect("messaging:conversation", conversation_id=existing)
     form = MessageForm(form_data(request), label="Your message")
