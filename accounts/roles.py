@@ -44,6 +44,7 @@ ADMIN_APPS = (
     "availability",
     "bookings",
     "messaging",
+    "payments",
     "django_celery_beat",
 )
 

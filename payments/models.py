@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from bookings.models import BookingDispute, BookingPayment, BookingTransfer
 from core.models import TimeStampedModel
 from instructors.models import InstructorProfile
 
@@ -143,3 +144,42 @@ class CreditEntry(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.amount_cents:+d}¢ {self.reason}"
+
+
+# --- the finance console (payments/admin.py): the bookings' money satellites, seen from Payments ---
+
+
+class Payment(BookingPayment):
+    """Every lesson's payment, for refunds and the reconciliation report."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "lesson payment"
+        verbose_name_plural = "lesson payments"
+
+
+class FailedPayment(BookingPayment):
+    """The failed-payments queue: declined, waiting on the student, or retrying after an error."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "failed payment"
+        verbose_name_plural = "failed payments"
+
+
+class HeldPayout(BookingTransfer):
+    """Instructor payouts waiting, with the reason."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "payout on hold"
+        verbose_name_plural = "payouts on hold"
+
+
+class Dispute(BookingDispute):
+    """Card disputes (chargebacks), soonest evidence deadline first."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "card dispute"
+        verbose_name_plural = "card disputes"

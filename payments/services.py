@@ -725,3 +725,39 @@ def _connect_fields(result: AccountResult) -> dict:
         "disabled_reason": result.disabled_reason[:255],
         "currently_due": list(result.currently_due),
     }
+
+
+# --- the finance console (payments/admin.py) ------------------------------------------------------
+
+
+def retry_payment(*, booking: Booking, staff_user: User) -> BookingPayment:
+    """Finance's "Retry now": forget any backoff and take the payment's due steps at once. A failed
+    or action-required authorization goes back to pending (tried again, with a new idempotency
+    key) while the lesson is still ahead; a later decline leaves it failed with its deadline."""
+    if not staff_user.has_perm("payments.issue_refunds"):
+        raise Forbidden("You can't retry payments.")
+    with transaction.atomic():
+        payment = BookingPayment.objects.select_for_update(of=("self",)).select_related("booking").get(booking=booking)
+        lesson_ahead = payment.booking.status == BookingStatus.CONFIRMED and payment.booking.start_at > current_time()
+        if payment.status in (PaymentStatus.FAILED, PaymentStatus.ACTION_REQUIRED) and lesson_ahead:
+            payment.status = PaymentStatus.PENDING
+        payment.next_attempt_at = None
+        payment.save()
+    advance_payment(payment.pk)
+    payment.refresh_from_db()
+    return payment
+
+
+def grant_credit(
+    *, user: User, amount_cents: int, staff_user: User, note: str = "", reason: str = CreditReason.ADJUSTMENT
+):
+    """Finance gives a user platform credit (an adjustment, or a refund as credit)."""
+    from core.exceptions import InvalidInput  # noqa: PLC0415
+
+    if not staff_user.has_perm("payments.issue_refunds"):
+        raise Forbidden("You can't grant credit.")
+    if reason not in (CreditReason.ADJUSTMENT, CreditReason.REFUND):
+        raise InvalidInput("Staff grant credit as an adjustment or a refund.", fields={"reason": "Choose a reason."})
+    if amount_cents <= 0:
+        raise InvalidInput("Grant a positive amount.", fields={"amount": "Enter an amount above $0."})
+    return credits.grant(user=user, amount_cents=amount_cents, reason=reason, note=note[:300])

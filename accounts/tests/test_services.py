@@ -77,6 +77,7 @@ def test_admin_role_holds_every_permission_of_our_apps():
     assert user.has_perm("accounts.manage_roles")
     assert user.has_perm("instructors.change_instructorservice")
     assert user.has_perm("core.change_ratelimitrule")
+    assert user.has_perm("payments.issue_refunds") and user.has_perm("messaging.view_conversation")
 
 
 def test_update_account_validates_the_time_zone():
