@@ -5,7 +5,7 @@ from . import views
 urlpatterns = [
     path(
         "public/instructors/<str:profile_id>/availability",
-        views.PublicAvailability.as_view(),
+        views.public_availability,
         name="api-public-availability",
     ),
     path(

@@ -8,10 +8,14 @@ import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.response import Response
 
 from accounts.tests.factories import UserFactory
 from availability import services as availability_services
 from bookings.tests.factories import book, open_instructor
+from core.cache import bump_namespace
+from core.circuit import redis_breaker
+from instructors.selectors import LISTINGS_CACHE
 from instructors.tests.factories import InstructorProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,6 +264,96 @@ def test_a_new_day_is_a_new_cache_entry(client, instructor, clock):
     assert get(client, instructor, days=1).json()["start_date"] == "2026-12-01"
     clock.move_to(dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC))
     assert get(client, instructor, days=1).json()["start_date"] == "2026-12-02"
+
+
+# --- the cache hit without DRF ---------------------------------------------------------------------
+
+
+def served_by_drf(response) -> bool:
+    return isinstance(response, Response)
+
+
+def test_a_hit_is_served_without_drf_with_the_same_body_and_headers(client, instructor, django_assert_num_queries):
+    first = get(client, instructor, start_date="2026-12-02", days=3, detail="summary")
+    assert served_by_drf(first)
+    with django_assert_num_queries(0):
+        second = get(client, instructor, start_date="2026-12-02", days=3, detail="summary")
+    assert not served_by_drf(second)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert dict(second.items()) == dict(first.items())
+    # Accept */* and application/json are answered by the hit path too.
+    for accept in ("*/*", "application/json"):
+        response = client.get(
+            url(instructor), {"start_date": "2026-12-02", "days": 3, "detail": "summary"}, headers={"accept": accept}
+        )
+        assert not served_by_drf(response) and response.content == first.content
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("days=3&format=json", ""),  # a parameter the hit path does not know
+        ("days=3&days=3", ""),  # repeated
+        ("days=03", "text/html"),  # the browsable API
+        ("days=3", "application/json; indent=4"),
+        ("days=3&start_date=2026-12-1", ""),  # accepted by DRF, not by the hand parser
+    ],
+)
+def test_unusual_requests_go_through_drf(client, instructor, query, accept):
+    get(client, instructor, days=3)  # cache the plain request's body
+    response = client.get(f"{url(instructor)}?{query}", headers={"accept": accept} if accept else {})
+    assert served_by_drf(response)
+    assert response.status_code == 200
+
+
+def test_bad_parameters_are_still_a_400_once_the_calendar_is_cached(client, instructor):
+    get(client, instructor)
+    get(client, instructor)
+    for params in ({"days": 91}, {"detail": "all"}, {"start_date": "2028-01-01"}):
+        response = get(client, instructor, **params)
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid"
+
+
+def test_a_listings_bump_retires_the_cached_body(client, instructor, django_capture_on_commit_callbacks):
+    get(client, instructor, days=2)
+    assert not served_by_drf(get(client, instructor, days=2))
+    bump_namespace(LISTINGS_CACHE)  # a profile or an offering changed
+    assert served_by_drf(get(client, instructor, days=2))
+    assert not served_by_drf(get(client, instructor, days=2))
+    # New offering lengths show at once: the shortest lesson is part of the body.
+    offering = instructor.offerings.get()
+    offering.durations = [60]
+    offering.save(update_fields=["durations"])
+    bump_namespace(LISTINGS_CACHE)
+    assert get(client, instructor, days=2).json()["shortest_lesson_minutes"] == 60
+
+
+def test_a_body_cached_yesterday_is_not_served_today(client, instructor, clock):
+    get(client, instructor, start_date="2026-11-20", days=1)
+    assert not served_by_drf(get(client, instructor, start_date="2026-11-20", days=1))
+    clock.move_to(dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC))
+    response = get(client, instructor, start_date="2026-11-20", days=1)
+    assert served_by_drf(response)
+    assert response.json()["start_date"] == "2026-12-02"
+
+
+def test_the_name_setting_is_part_of_the_cached_body(client, instructor, settings):
+    get(client, instructor)
+    settings.PUBLIC_AVAILABILITY_SHOW_NAME = False
+    assert get(client, instructor).json()["instructor"]["name"] is None
+
+
+def test_with_redis_skipped_the_drf_view_answers(client, instructor):
+    get(client, instructor, days=2)
+    redis_breaker.record_failure(RuntimeError("test"))
+    try:
+        response = get(client, instructor, days=2)
+    finally:
+        redis_breaker.reset()
+    assert served_by_drf(response)
+    assert response.status_code == 200
 
 
 # --- next available ----------------------------------------------------------------------------
