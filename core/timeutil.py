@@ -1,4 +1,4 @@
-"""Time-zone aware helpers. App code never calls date.today() or naive datetime.now()."""
+"""Time-zone aware helpers: app code asks these or django.utils.timezone for "now" and "today"."""
 
 import datetime as dt
 from functools import lru_cache
