@@ -95,7 +95,6 @@ def send_message(*, sender: User, conversation: Conversation, body: str) -> Mess
         _after_new_message(conversation, message)
         sender_state.last_read_at = message.created_at  # you have read what you wrote
         sender_state.save(update_fields=["last_read_at", "updated_at"])
-    transaction.on_commit(lambda: _schedule_notice(conversation.other_party(sender.pk)))
     return message
 
 
@@ -143,12 +142,6 @@ def set_inbox_state(*, user: User, conversation: Conversation, state: str) -> Co
 
 
 # --- the unread-messages email -----------------------------------------------------------------
-
-
-def _schedule_notice(recipient_id: str) -> None:
-    from .tasks import send_unread_notices
-
-    send_unread_notices.apply_async(countdown=settings.MESSAGE_NOTICE_DELAY_SECONDS)
 
 
 def send_unread_notices(*, now: dt.datetime | None = None) -> int:

@@ -25,3 +25,8 @@ class NotEnoughCredit(PaymentError, Conflict):
 class RefundTooLarge(PaymentError, InvalidInput):
     code = "refund_too_large"
     default_message = "That is more than was charged."
+
+
+class CardInUse(PaymentError, Conflict):
+    code = "card_in_use"
+    default_message = "This card still pays for upcoming lessons, so it can't be removed yet."

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F, Q, QuerySet
 
-from bookings.models import BookingDispute, BookingPayment, BookingTransfer, PaymentStatus
+from bookings.models import BookingDispute, BookingPayment, BookingStatus, BookingTransfer, PaymentStatus
 
 PEOPLE = ("booking__student", "booking__instructor__user")
 
@@ -70,3 +70,13 @@ def reconciliation_mismatches() -> list[Mismatch]:
         if problems := reconciliation_problems(payment, transfer):
             found.append(Mismatch(payment, transfer, problems))
     return found
+
+
+def lessons_waiting_on_card(card) -> int:
+    """Upcoming lessons that will be authorized on this card (not yet authorized)."""
+    return BookingPayment.objects.filter(
+        booking__student_id=card.user_id,
+        payment_method_id=card.payment_method_id,
+        status__in=[PaymentStatus.PENDING, PaymentStatus.ACTION_REQUIRED, PaymentStatus.FAILED],
+        booking__status__in=[BookingStatus.CONFIRMED, BookingStatus.REQUESTED],
+    ).count()

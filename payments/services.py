@@ -41,7 +41,7 @@ from core.timeutil import now as current_time
 from instructors.models import InstructorProfile
 
 from . import credits
-from .errors import CardRequired, PaymentDeclined, RefundTooLarge
+from .errors import CardInUse, CardRequired, PaymentDeclined, RefundTooLarge
 from .gateway import (
     AccountResult,
     AuthenticationRequired,
@@ -108,6 +108,11 @@ def set_default_card(*, user: User, card: SavedCard) -> None:
 
 @transaction.atomic
 def remove_card(*, user: User, card: SavedCard) -> None:
+    """Detach a card; one that upcoming lessons will be authorized on stays until they are."""
+    from .selectors import lessons_waiting_on_card  # noqa: PLC0415 - selectors import this module's models
+
+    if lessons_waiting_on_card(card):
+        raise CardInUse(f"{card} still pays for upcoming lessons, so it can't be removed yet.")
     get_gateway().detach_payment_method(payment_method_id=card.payment_method_id)
     was_default = card.is_default
     card.delete()

@@ -33,7 +33,8 @@ from core.forms import form_data
 from core.money import format_cents
 from core.timeutil import now as current_time
 
-from . import credits, services, simulated
+from . import credits, selectors, services, simulated
+from .errors import CardInUse
 from .forms import TEST_CARD_HINTS, AddCardForm, AddTestCardForm, ChooseCardForm, card_label, card_options
 from .gateway import GatewayError, get_gateway, idempotency_key, in_test_mode
 from .models import ConnectAccount, ConnectStatus, CreditEntry, SavedCard
@@ -94,18 +95,13 @@ def remove_card(request, card_id):
     """A card that booked lessons still need (not yet authorized) stays until they are: removing
     it would leave them without a way to pay."""
     card = _own_card_or_404(request.user, card_id)
-    lessons_using_it = BookingPayment.objects.filter(
-        booking__student=request.user,
-        payment_method_id=card.payment_method_id,
-        status__in=[PaymentStatus.PENDING, PaymentStatus.ACTION_REQUIRED, PaymentStatus.FAILED],
-        booking__status__in=[BookingStatus.CONFIRMED, BookingStatus.REQUESTED],
-    ).count()
+    lessons_using_it = selectors.lessons_waiting_on_card(card)
     if request.method == "POST":
-        if lessons_using_it:
-            messages.error(request, f"{card} still pays for upcoming lessons, so it can't be removed yet.")
-            return redirect("payments:remove_card", card_id=card.pk)
         try:
             services.remove_card(user=request.user, card=card)
+        except CardInUse as error:
+            messages.error(request, error.message)
+            return redirect("payments:remove_card", card_id=card.pk)
         except GatewayError:
             messages.error(request, UNAVAILABLE)
         else:

@@ -319,3 +319,16 @@ def test_a_lapsed_hold_is_authorized_again_before_the_capture(profile, student, 
     assert (payment.status, payment.captured_cents) == (PaymentStatus.CAPTURED, 60_00)
     assert (payment.authorized_cents, payment.released_cents) == (120_00, 60_00)
     assert transfer.transferred_at
+
+
+def test_a_card_upcoming_lessons_will_be_charged_on_cannot_be_removed(profile, student):
+    from payments.errors import CardInUse
+
+    booking = book(student, profile.offerings.get(), START)
+    card = student.saved_cards.get()
+    with pytest.raises(CardInUse):
+        services.remove_card(user=student, card=card)
+    booking_services.cancel_booking(booking=booking, user=student)
+    services.advance_all()
+    services.remove_card(user=student, card=card)
+    assert not student.saved_cards.exists()
