@@ -14,6 +14,7 @@ from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
 from .circuit import redis_breaker
+from .edge import bump_channel
 
 T = TypeVar("T")
 
@@ -44,7 +45,8 @@ def namespace_version(namespace: str) -> int:
 
 
 def bump_namespace(namespace: str) -> None:
-    """Invalidate every key cached under `namespace` (old keys simply expire).
+    """Invalidate every key cached under `namespace` (old keys simply expire), and tell the edge
+    (core.edge), whose listeners retire the responses built from it.
 
     Tried even while the breaker is open: a lost bump would serve stale data after a blip.
     """
@@ -53,6 +55,7 @@ def bump_namespace(namespace: str) -> None:
             cache.client.incr(_version_key(namespace))
         except ValueError:  # no version yet
             cache.client.set(_version_key(namespace), 2, timeout=None)
+        cache.client.get_client(write=True).publish(bump_channel(), namespace)
     except REDIS_FAILURES as error:
         redis_breaker.record_failure(error)
 
@@ -75,42 +78,6 @@ def cached(namespace: str, key: str, compute: Callable[[], T], timeout: int = 30
     return value
 
 
-# --- raw bytes, for hot paths that serve a cached body as is ------------------------------------
-
-
-def read_versions(*namespaces: str) -> list[int] | None:
-    """The current versions of `namespaces`, in one round trip (MGET) once each has one, or None
-    when Redis is down or the breaker is open: the caller then takes its ordinary path."""
-    if redis_breaker.is_open:
-        return None
-    try:
-        raw = cache.client.get_client(write=False).mget([cache.make_key(_version_key(ns)) for ns in namespaces])
-        return [_read_version(ns) if value is None else int(value) for ns, value in zip(namespaces, raw, strict=True)]
-    except REDIS_FAILURES as error:
-        redis_breaker.record_failure(error)
-        return None
-
-
 def versioned_key(namespace: str, version: int, key: str) -> str:
     """The key `cached` uses for `key` under `namespace` at `version`."""
     return f"{namespace}:{version}:{key}"
-
-
-def get_bytes(key: str) -> bytes | None:
-    """Bytes stored by `set_bytes`, unpickled by nobody; None on a miss or a Redis failure."""
-    if redis_breaker.is_open:
-        return None
-    try:
-        return cache.client.get_client(write=False).get(cache.make_key(key))
-    except REDIS_FAILURES as error:
-        redis_breaker.record_failure(error)
-        return None
-
-
-def set_bytes(key: str, value: bytes, timeout: int) -> None:
-    if redis_breaker.is_open:
-        return
-    try:
-        cache.client.get_client(write=True).set(cache.make_key(key), value, ex=timeout)
-    except REDIS_FAILURES as error:
-        redis_breaker.record_failure(error)

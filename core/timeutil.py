@@ -49,6 +49,14 @@ def local_today(tz_name: str) -> dt.date:
     return timezone.localtime(now(), zone(tz_name)).date()
 
 
+def seconds_until_local_midnight(tz_name: str) -> int:
+    """Whole seconds until the next midnight in `tz_name` (rounded down; 23 or 25-hour days too)."""
+    moment = now()
+    tomorrow = timezone.localtime(moment, zone(tz_name)).date() + dt.timedelta(days=1)
+    midnight = dt.datetime.combine(tomorrow, dt.time(0), tzinfo=zone(tz_name))
+    return int((midnight - moment).total_seconds())
+
+
 def to_local(instant: dt.datetime, tz_name: str) -> dt.datetime:
     if timezone.is_naive(instant):
         raise ValueError("to_local needs an aware datetime")

@@ -142,6 +142,9 @@ CACHES = {
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "core.cache"
 
+# Responses the edge (core.edge, in front of Django in instainstru/wsgi.py) keeps per process; 0 = off.
+EDGE_CACHE_ENTRIES = env_int("EDGE_CACHE_ENTRIES", 2000)
+
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Auth -------------------------------------------------------------------
@@ -271,6 +274,8 @@ PLATFORM_FEE_PERCENT = env_int("PLATFORM_FEE_PERCENT", 15)
 # --- Public availability API (availability/api) ---
 # How long a computed public calendar is cached; saves and booking changes invalidate it at once.
 PUBLIC_AVAILABILITY_CACHE_SECONDS = env_int("PUBLIC_AVAILABILITY_CACHE_SECONDS", 300)
+# How long the edge (core.edge) may answer a repeated request from memory; bumps end it at once.
+PUBLIC_AVAILABILITY_EDGE_SECONDS = env_int("PUBLIC_AVAILABILITY_EDGE_SECONDS", 60)
 # Name the instructor ("FirstName L.") in public availability responses.
 PUBLIC_AVAILABILITY_SHOW_NAME = env_bool("PUBLIC_AVAILABILITY_SHOW_NAME", True)
 

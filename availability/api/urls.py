@@ -5,7 +5,7 @@ from . import views
 urlpatterns = [
     path(
         "public/instructors/<str:profile_id>/availability",
-        views.public_availability,
+        views.PublicAvailability.as_view(),
         name="api-public-availability",
     ),
     path(

@@ -6,35 +6,30 @@ from an entry under the instructor's availability namespace. Both namespaces are
 commit by the services that change what they show (availability saves and booking rules, every
 booking transition; profiles going live or offline, offerings), so the cache never outlives a
 change there. What only time changes (a start slipping inside the minimum notice) can be up to
-PUBLIC_AVAILABILITY_CACHE_SECONDS stale; booking re-checks everything.
+PUBLIC_AVAILABILITY_CACHE_SECONDS + PUBLIC_AVAILABILITY_EDGE_SECONDS stale; booking re-checks
+everything.
 
-The availability endpoint's cache hit is served by `public_availability`, a plain Django view
-in front of the DRF view (see there); everything else goes through DRF.
+Both endpoints mark their answers for the edge (core.edge), which serves a repeated request
+from process memory before Django, for PUBLIC_AVAILABILITY_EDGE_SECONDS at most and only until
+one of the two namespaces is bumped.
 """
 
-import datetime as dt
-import functools
-
 from django.conf import settings
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from availability.services import availability_namespace
 from bookings import api_selectors
 from bookings.api.serializers import ApiErrorSerializer
-from core.cache import cached, get_bytes, read_versions, set_bytes, versioned_key
-from core.timeutil import local_today
+from core.cache import cached
+from core.edge import mark_for_edge
+from core.timeutil import local_today, seconds_until_local_midnight
 from instructors.selectors import LISTINGS_CACHE
 
 from .serializers import (
-    DEFAULT_DAYS,
-    DETAIL_LEVELS,
-    MAX_DAYS,
     AvailabilityDaySerializer,
     AvailabilityQuerySerializer,
     NextAvailableQuerySerializer,
@@ -96,9 +91,6 @@ class PublicAvailability(PublicView):
         responses={200: PublicAvailabilitySerializer, **ERRORS},
     )
     def get(self, request, profile_id):
-        # Versions first: a body stored under them can only be older than a later bump, never newer.
-        fast = _fast_query(request)
-        versions = read_versions(*_namespaces(profile_id)) if fast else None
         instructor = _instructor_or_404(profile_id)
         today = local_today(instructor.timezone)
         query = AvailabilityQuerySerializer(data=request.query_params, context={"today": today})
@@ -111,91 +103,21 @@ class PublicAvailability(PublicView):
             lambda: _availability_payload(instructor, first=first, days=days, detail=detail),
             timeout=_timeout(),
         )
-        data = {"instructor": _instructor_json(instructor), **payload}
-        if versions:
-            header = f"{today.isoformat()} {instructor.timezone}\n".encode()
-            set_bytes(_body_key(profile_id, versions, fast), header + JSONRenderer().render(data), _timeout())
-        return Response(data)
-
-
-# --- the cache hit without DRF -------------------------------------------------------------------
-# Measured under gunicorn (bench/README.md): a hit through the DRF view made 0.30-0.34 x the
-# requests/s of the bare /healthz; DRF's request/negotiation/response machinery cost ~70 us, the
-# query serializer ~47 us, four Redis round trips, unpickling and JSON encoding the rest. So a
-# plainly valid query is answered here from the encoded response body, in two Redis round trips
-# (one MGET of both namespace versions, one GET). Anything else (a miss, an odd or bad parameter,
-# another Accept, a new local day, Redis down) falls through to the DRF view, unchanged, which
-# stores the body for the next hit. The body key carries both namespace versions, so a bump of
-# either (calendar, bookings, profile or offerings) retires it, like the entries it was built from.
-
-FAST_PARAMS = frozenset({"start_date", "days", "detail"})
-FAST_ACCEPT = frozenset({"", "*/*", "application/json"})  # what DRF answers with compact JSON
-HIT_HEADERS = {"Vary": "Accept", "Allow": "GET, HEAD, OPTIONS"}  # as the DRF view sends them
-
-
-def _fast_query(request) -> tuple[str, int, str] | None:
-    """(start_date as given or "", days, detail) of a GET whose query needs no serializer to judge."""
-    query = request.GET
-    if (
-        request.method != "GET"
-        or request.META.get("HTTP_ACCEPT", "") not in FAST_ACCEPT
-        or not FAST_PARAMS.issuperset(query)
-        or any(len(query.getlist(name)) != 1 for name in query)
-    ):
-        return None
-    start, days, detail = query.get("start_date", ""), query.get("days", str(DEFAULT_DAYS)), query.get("detail", "full")
-    if start:
-        try:
-            if len(start) != 10 or dt.date.fromisoformat(start).isoformat() != start:
-                return None
-        except ValueError:
-            return None
-    if not (len(days) <= 2 and days.isascii() and days.isdigit() and 1 <= int(days) <= MAX_DAYS):
-        return None
-    if detail not in DETAIL_LEVELS:
-        return None
-    return start, int(days), detail
+        return _for_the_edge(request, Response({"instructor": _instructor_json(instructor), **payload}), instructor)
 
 
 def _namespaces(profile_id: str) -> tuple[str, str]:
     return LISTINGS_CACHE, availability_namespace(profile_id)  # the public facts', the calendar's
 
 
-def _body_key(profile_id: str, versions: list[int], fast: tuple[str, int, str]) -> str:
-    listings_version, calendar_version = versions
-    start, days, detail = fast
-    show_name = int(settings.PUBLIC_AVAILABILITY_SHOW_NAME)
-    return versioned_key(
-        availability_namespace(profile_id),
-        calendar_version,
-        f"public-body:{listings_version}:{start or 'today'}:{days}:{detail}:{show_name}",
-    )
-
-
-def _cached_body(request, profile_id: str) -> bytes | None:
-    if len(profile_id) != ULID_LENGTH or not (profile_id.isascii() and profile_id.isalnum()):
-        return None
-    fast = _fast_query(request)
-    versions = read_versions(*_namespaces(profile_id)) if fast else None
-    stored = get_bytes(_body_key(profile_id, versions, fast)) if versions else None
-    if stored is None:
-        return None
-    header, _, body = stored.partition(b"\n")
-    today, _, tz_name = header.decode().partition(" ")
-    # Stored with the instructor's local date it was built on: a new day moves the default start
-    # date and what counts as past, so the body is only good for that date.
-    return body if local_today(tz_name).isoformat() == today else None
-
-
-_drf_public_availability = PublicAvailability.as_view()
-
-
-@functools.wraps(_drf_public_availability)  # keeps .cls & co., so the schema still shows the DRF view
-def public_availability(request, profile_id):
-    body = _cached_body(request, profile_id)
-    if body is None:
-        return _drf_public_availability(request, profile_id=profile_id)
-    return HttpResponse(body, content_type="application/json", headers=HIT_HEADERS)
+def _for_the_edge(request, response: Response, instructor: api_selectors.PublicInstructor) -> Response:
+    """Let the edge (core.edge) answer the same request until a bump or the instructor's midnight:
+    the default start date and what counts as past change then. JSON only: the browsable API's
+    page shows who is signed in."""
+    if request.accepted_renderer.format == "json":
+        max_age = min(settings.PUBLIC_AVAILABILITY_EDGE_SECONDS, seconds_until_local_midnight(instructor.timezone))
+        mark_for_edge(response, max_age=max_age, namespaces=_namespaces(instructor.id))
+    return response
 
 
 def _availability_payload(instructor, *, first, days, detail) -> dict:
@@ -247,7 +169,7 @@ class NextAvailable(PublicView):
             lambda: _next_available_payload(instructor, duration=duration),
             timeout=_timeout(),
         )
-        return Response({"instructor": _instructor_json(instructor), **payload})
+        return _for_the_edge(request, Response({"instructor": _instructor_json(instructor), **payload}), instructor)
 
 
 def _next_available_payload(instructor, *, duration: int) -> dict:

@@ -1,20 +1,23 @@
 """Public availability API: detail levels, booked time, notice and horizon, privacy, caching."""
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import signals
 from django.core.cache import cache
-from django.db import connection
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.response import Response
 
 from accounts.tests.factories import UserFactory
 from availability import services as availability_services
 from bookings.tests.factories import book, open_instructor
 from core.cache import bump_namespace
-from core.circuit import redis_breaker
+from core.edge import MARKER, Edge, parse_marker
+from core.tests.edge_support import WsgiClient, listening_store, wait_until
 from instructors.selectors import LISTINGS_CACHE
 from instructors.tests.factories import InstructorProfileFactory
 
@@ -266,94 +269,115 @@ def test_a_new_day_is_a_new_cache_entry(client, instructor, clock):
     assert get(client, instructor, days=1).json()["start_date"] == "2026-12-02"
 
 
-# --- the cache hit without DRF ---------------------------------------------------------------------
+# --- the edge in front of Django ---------------------------------------------------------------
 
 
-def served_by_drf(response) -> bool:
-    return isinstance(response, Response)
+def test_answers_are_marked_for_the_edge_until_the_instructors_midnight(client, instructor, clock, settings):
+    namespaces = ("listings", f"availability:{instructor.pk}")
+    for what in ("availability", "next-available"):
+        assert parse_marker(get(client, instructor, what)[MARKER]) == (60, namespaces)  # 07:00 in New York
+    clock.move_to(dt.datetime(2026, 12, 2, 4, 59, 30, tzinfo=dt.UTC))  # 23:59:30 in New York
+    for what in ("availability", "next-available"):
+        assert parse_marker(get(client, instructor, what)[MARKER]) == (30, namespaces)
+    settings.PUBLIC_AVAILABILITY_EDGE_SECONDS = 0
+    assert MARKER not in get(client, instructor)
 
 
-def test_a_hit_is_served_without_drf_with_the_same_body_and_headers(client, instructor, django_assert_num_queries):
-    first = get(client, instructor, start_date="2026-12-02", days=3, detail="summary")
-    assert served_by_drf(first)
-    with django_assert_num_queries(0):
-        second = get(client, instructor, start_date="2026-12-02", days=3, detail="summary")
-    assert not served_by_drf(second)
-    assert second.status_code == 200
-    assert second.content == first.content
-    assert dict(second.items()) == dict(first.items())
-    # Accept */* and application/json are answered by the hit path too.
-    for accept in ("*/*", "application/json"):
-        response = client.get(
-            url(instructor), {"start_date": "2026-12-02", "days": 3, "detail": "summary"}, headers={"accept": accept}
-        )
-        assert not served_by_drf(response) and response.content == first.content
+def test_only_json_is_marked_for_the_edge(client, instructor):
+    assert MARKER in client.get(url(instructor), headers={"accept": "application/json"})
+    browsable = client.get(url(instructor), headers={"accept": "text/html"})  # it shows who is signed in
+    assert browsable["Content-Type"].startswith("text/html") and MARKER not in browsable
 
 
-@pytest.mark.parametrize(
-    ("query", "accept"),
-    [
-        ("days=3&format=json", ""),  # a parameter the hit path does not know
-        ("days=3&days=3", ""),  # repeated
-        ("days=03", "text/html"),  # the browsable API
-        ("days=3", "application/json; indent=4"),
-        ("days=3&start_date=2026-12-1", ""),  # accepted by DRF, not by the hand parser
-    ],
-)
-def test_unusual_requests_go_through_drf(client, instructor, query, accept):
-    get(client, instructor, days=3)  # cache the plain request's body
-    response = client.get(f"{url(instructor)}?{query}", headers={"accept": accept} if accept else {})
-    assert served_by_drf(response)
-    assert response.status_code == 200
+def test_errors_are_not_marked_for_the_edge(client, instructor):
+    unknown = "/api/v1/public/instructors/01JZZZZZZZZZZZZZZZZZZZZZZZ/availability"
+    for response in (get(client, instructor, days=91), get(client, instructor, "next-available", duration=7)):
+        assert response.status_code == 400 and MARKER not in response
+    assert client.get(unknown).status_code == 404 and MARKER not in client.get(unknown)
 
 
-def test_bad_parameters_are_still_a_400_once_the_calendar_is_cached(client, instructor):
-    get(client, instructor)
-    get(client, instructor)
-    for params in ({"days": 91}, {"detail": "all"}, {"start_date": "2028-01-01"}):
-        response = get(client, instructor, **params)
-        assert response.status_code == 400
-        assert response.json()["error"]["code"] == "invalid"
+class CountingApp:
+    def __init__(self, app):
+        self.app, self.calls = app, 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.app(environ, start_response)
 
 
-def test_a_listings_bump_retires_the_cached_body(client, instructor, django_capture_on_commit_callbacks):
-    get(client, instructor, days=2)
-    assert not served_by_drf(get(client, instructor, days=2))
-    bump_namespace(LISTINGS_CACHE)  # a profile or an offering changed
-    assert served_by_drf(get(client, instructor, days=2))
-    assert not served_by_drf(get(client, instructor, days=2))
-    # New offering lengths show at once: the shortest lesson is part of the body.
-    offering = instructor.offerings.get()
-    offering.durations = [60]
-    offering.save(update_fields=["durations"])
-    bump_namespace(LISTINGS_CACHE)
-    assert get(client, instructor, days=2).json()["shortest_lesson_minutes"] == 60
-
-
-def test_a_body_cached_yesterday_is_not_served_today(client, instructor, clock):
-    get(client, instructor, start_date="2026-11-20", days=1)
-    assert not served_by_drf(get(client, instructor, start_date="2026-11-20", days=1))
-    clock.move_to(dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC))
-    response = get(client, instructor, start_date="2026-11-20", days=1)
-    assert served_by_drf(response)
-    assert response.json()["start_date"] == "2026-12-02"
-
-
-def test_the_name_setting_is_part_of_the_cached_body(client, instructor, settings):
-    get(client, instructor)
-    settings.PUBLIC_AVAILABILITY_SHOW_NAME = False
-    assert get(client, instructor).json()["instructor"]["name"] is None
-
-
-def test_with_redis_skipped_the_drf_view_answers(client, instructor):
-    get(client, instructor, days=2)
-    redis_breaker.record_failure(RuntimeError("test"))
+@pytest.fixture
+def through_the_edge():
+    """Django's real WSGI handler behind the edge, with a store listening to this run's bumps.
+    Like Django's test client, it keeps the request signals from closing the test's connection."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     try:
-        response = get(client, instructor, days=2)
+        with listening_store() as store:
+            django = CountingApp(WSGIHandler())
+            yield WsgiClient(Edge(django, store=store)), django
     finally:
-        redis_breaker.reset()
-    assert served_by_drf(response)
-    assert response.status_code == 200
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def test_a_repeated_request_is_answered_by_the_edge_without_django(
+    through_the_edge, instructor, django_assert_num_queries
+):
+    edge, django = through_the_edge
+    path = f"{url(instructor)}?start_date=2026-12-02&days=3&detail=summary"
+    first = edge.get(path, HTTP_ACCEPT="application/json")
+    with django_assert_num_queries(0):
+        second = edge.get(path, HTTP_ACCEPT="application/json")
+    assert django.calls == 1
+    assert second == first
+    status, headers, body = second
+    assert status == "200 OK" and headers["Content-Type"] == "application/json"
+    assert MARKER not in headers
+    assert [day["date"] for day in json.loads(body)["days"]] == ["2026-12-02", "2026-12-03", "2026-12-04"]
+
+
+def test_bad_parameters_are_still_a_400_from_django(through_the_edge, instructor):
+    edge, django = through_the_edge
+    for _ in range(2):
+        status, _, body = edge.get(f"{url(instructor)}?days=91")
+        assert status.startswith("400") and json.loads(body)["error"]["code"] == "invalid"
+    assert django.calls == 2
+
+
+def test_saving_availability_retires_the_edges_answer(through_the_edge, instructor, django_capture_on_commit_callbacks):
+    edge, _ = through_the_edge
+    path = f"{url(instructor)}?start_date=2026-12-03&days=1"
+
+    def thursday():
+        return by_date(json.loads(edge.get(path)[2]))["2026-12-03"]
+
+    assert thursday()["available"] and thursday()["available"]  # the second from memory
+    with django_capture_on_commit_callbacks(execute=True):
+        availability_services.save_week(profile=instructor, week_start=dt.date(2026, 11, 30), days={})
+    assert wait_until(lambda: not thursday()["available"])
+
+
+def test_booking_retires_the_edges_next_available(through_the_edge, instructor, django_capture_on_commit_callbacks):
+    edge, _ = through_the_edge
+    path = f"{url(instructor, 'next-available')}?duration=60"
+
+    def next_start():
+        return json.loads(edge.get(path)[2])["next_available"]["start_at"]
+
+    assert next_start() == next_start() == "2026-12-03T14:00:00Z"
+    with django_capture_on_commit_callbacks(execute=True):
+        book(UserFactory(), instructor.offerings.get(), dt.datetime(2026, 12, 3, 9, 0, tzinfo=NY))
+    assert wait_until(lambda: next_start() == "2026-12-03T15:00:00Z")
+
+
+def test_a_listings_bump_retires_the_edges_answer(through_the_edge, instructor):
+    edge, django = through_the_edge
+    path = f"{url(instructor)}?days=2"
+    edge.get(path)
+    edge.get(path)
+    assert django.calls == 1
+    bump_namespace(LISTINGS_CACHE)  # a profile or an offering changed
+    assert wait_until(lambda: edge.get(path) and django.calls == 2)
 
 
 # --- next available ----------------------------------------------------------------------------
