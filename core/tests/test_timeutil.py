@@ -124,3 +124,18 @@ def test_zone_rejects_unknown_names():
     assert timeutil.zone("Europe/Paris") == ZoneInfo("Europe/Paris")
     with pytest.raises(ZoneInfoNotFoundError):
         timeutil.zone("Mars/Olympus_Mons")
+
+
+@pytest.mark.parametrize(
+    ("instant", "zone", "expected"),
+    [
+        (dt.datetime(2026, 12, 1, 12, 0, tzinfo=UTC), "America/New_York", 17 * 3600),  # 07:00 there
+        (dt.datetime(2026, 12, 2, 4, 59, 30, tzinfo=UTC), "America/New_York", 30),  # 23:59:30 there
+        (dt.datetime(2026, 11, 1, 4, 0, tzinfo=UTC), "America/New_York", 25 * 3600),  # the 25-hour day
+        (dt.datetime(2026, 3, 8, 5, 0, tzinfo=UTC), "America/New_York", 23 * 3600),  # the 23-hour day
+        (dt.datetime(2026, 12, 1, 12, 0, tzinfo=UTC), "Asia/Kolkata", 6 * 3600 + 30 * 60),  # 17:30 there
+    ],
+)
+def test_seconds_until_local_midnight(instant, zone, expected):
+    with time_machine.travel(instant, tick=False):
+        assert timeutil.seconds_until_local_midnight(zone) == expected
