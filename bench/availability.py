@@ -19,12 +19,13 @@
    for the same slot; then the database is asked how many active bookings overlap that slot.
 5. Prints the table and issue 3's targets with PASS/FAIL; the exit status is 1 if any fails.
 
-Uncached: each request of an "availability uncached" row asks for a distinct (instructor,
-start_date) pair, days=14&detail=full, from a shuffled pool of every live instructor x up to 28
-start dates (those whose 14 days lie inside the weeks seed_demo painted), and every instructor's
-availability namespace is bumped (core.cache.bump_namespace) right before the row, so each
-request misses and computes its calendar (the instructor's small public-facts entry stays
-cached, as in production). Checked after the row: the calendar payloads cached under the new
+Cached: after the warm-up, each worker answers from its edge (core/edge.py: process memory, in
+front of Django; no Redis, no SQL). Uncached: each request of an "availability uncached" row asks
+for a distinct (instructor, start_date) pair, days=14&detail=full, from a shuffled pool of every
+live instructor x up to 28 start dates (those whose 14 days lie inside the weeks seed_demo
+painted), and every instructor's availability namespace is bumped (core.cache.bump_namespace)
+right before the row, so each request misses and computes its calendar (the instructor's small
+public-facts entry stays cached, as in production). Checked after the row: the calendar payloads cached under the new
 namespace versions must number exactly the requests sent. The row ends early when the pool
 runs out (each pair is asked once per row).
 
@@ -58,6 +59,7 @@ from common import (
     Server,
     format_ms,
     load_cells,
+    load_line,
     log,
     machine_line,
     percentile,
@@ -670,13 +672,14 @@ def header_lines(args: argparse.Namespace, machine: str, subject: Subject, phase
         f"server:  gunicorn {' '.join(phase.server.options)}, DB_POOL=1, DJANGO_DEBUG=0, ENV_TIER=INT; "
         f"pinned to core {SERVER_CORE}: {'yes' if phase.server_pinned else 'no'}",
         "         PostgreSQL and Redis are not pinned: they share both cores",
-        "load:    one thread per client in this process (Python, one GIL), one http.client keep-alive connection each",
+        f"load:    {load_line(max(args.client_counts))} at the most",
         "         (the server closed it after every response: each request reconnected)" if reconnects else "",
         f"         per row: {args.warmup_seconds:g} s warm-up (uncached: at most 2 requests per client), then up to "
         f"{args.requests} requests or {args.seconds:g} s; timeout {args.timeout:g} s",
         f"         pinned to core {LOAD_CORE}: {'yes' if phase.load_pinned else 'no'}",
         f"data:    {DB_NAME} after seed_demo, Redis db 2 (prefix 'bench'); {subject.description}",
-        f"cached:  GET {AVAILABILITY}{CACHED_QUERY} of that instructor (a cache hit after the warm-up)",
+        f"cached:  GET {AVAILABILITY}{CACHED_QUERY} of that instructor",
+        "         (after the warm-up answered by the edge, core/edge.py, from each worker's memory)",
         f"uncached: a distinct (instructor, start_date) per request, days=14&detail=full, from {pool};",
         "         every availability namespace bumped before the row: each request computes its calendar (checked)",
         "q:       SQL queries per request in-process (Django test Client); cold = right after a namespace bump",

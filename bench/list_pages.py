@@ -28,6 +28,7 @@ from common import (
     LoadResult,
     LoadRun,
     load_cells,
+    load_line,
     log,
     machine_line,
     pin_load_generator,
@@ -197,7 +198,7 @@ def main() -> int:
         f"server:  gunicorn -w {SERVER_WORKERS} -k sync, DB_POOL=1, DJANGO_DEBUG=0, ENV_TIER=INT; "
         f"pinned to core {SERVER_CORE}: {'yes' if pinned else 'no'}",
         "         PostgreSQL and Redis are not pinned: they share both cores",
-        f"load:    {args.concurrency} threads in this process, one http.client keep-alive connection each"
+        f"load:    {load_line(args.concurrency)}"
         f"{' (gunicorn sync workers close it after every response, so each request reconnects)' if reconnects else ''}",
         f"         {args.warmup} warm-up + {args.requests} requests per URL, timeout {args.timeout:g} s; "
         f"pinned to core {LOAD_CORE}: {'yes' if load_pinned else 'no'}",
