@@ -16,8 +16,12 @@ Django computed while one of its namespaces was bumped is not kept (the snapshot
 
 Until the listener has subscribed, and from the moment its connection fails until it has
 subscribed again, the edge keeps and serves nothing: Django answers everything. A kept
-response is therefore behind a bump only for as long as a message takes on an open connection
-(well under a millisecond; a thread switch interval at worst).
+response is therefore behind a bump for as long as the message takes on an open connection:
+well under a millisecond, a thread switch interval at worst. So even the process that made the
+change may answer a GET that arrives within that moment with the old response. A connection
+that dies without a word (half-open TCP) reads as silence; the listener PINGs after
+PING_AFTER_SECONDS of it and gives the connection up after SILENCE_LIMIT_SECONDS, so a bump
+can go unheard for at most that long (and never past a response's max-age).
 
 Before serving, the edge checks what Django would have refused or redirected first (a Host not
 in ALLOWED_HOSTS, plain HTTP under SECURE_SSL_REDIRECT) and leaves those requests to Django.
@@ -38,6 +42,8 @@ from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 
 MARKER = "X-Edge-Cache"
+PING_AFTER_SECONDS = 3.0  # the listener PINGs after this much silence ...
+SILENCE_LIMIT_SECONDS = 6.0  # ... and calls the connection dead after this much
 log = logging.getLogger("core.edge")
 
 
@@ -91,7 +97,8 @@ class EdgeStore:
 
     def snapshot(self) -> int | None:
         """The clock to pass to `keep` later, or None while nothing may be kept."""
-        return self._clock if self.live else None
+        with self._lock:  # `live` and the clock as one reading, never across a go_dark
+            return self._clock if self.live else None
 
     def keep(self, key: tuple, kept: Kept) -> None:
         with self._lock:
@@ -144,41 +151,54 @@ class BumpListener(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                self.listen()
-            except Exception as error:  # noqa: BLE001 - whatever broke, bumps may be missed now
-                if self.store.live or self.pause == 1.0:
-                    log.warning("edge: bump channel lost, Django answers everything until it is back: %s", error)
-                self.store.go_dark()
-            self.stopping.wait(self.pause)
-            self.pause = min(self.pause * 2, 30.0)
-        self.store.go_dark()
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self.listen()
+                except Exception as error:  # noqa: BLE001 - whatever broke, bumps may be missed now
+                    if self.store.live or self.pause == 1.0:
+                        log.warning("edge: bump channel lost, Django answers everything until it is back: %s", error)
+                    self.store.go_dark()
+                self.stopping.wait(self.pause)
+                self.pause = min(self.pause * 2, 30.0)
+        finally:
+            self.store.go_dark()  # however the thread ends, nothing is served without it
 
     def listen(self) -> None:
-        # The health check PINGs an idle connection, so a dead one fails within seconds.
         client = redis.Redis.from_url(
             self.url,
             socket_connect_timeout=1,
             socket_timeout=5,
-            health_check_interval=10,
+            socket_keepalive=True,
             client_name=f"edge-listener:{self.channel}",
         )
         pubsub = client.pubsub()
         try:
             pubsub.subscribe(self.channel)
+            heard = time.monotonic()
             while not self.stopping.is_set():
                 message = pubsub.get_message(timeout=0.5)
-                if message is None:
+                if message is not None:
+                    heard = time.monotonic()
+                    self.handle(message)
                     continue
-                if message["type"] == "subscribe":
-                    self.pause = 1.0
-                    self.store.go_live()
-                elif message["type"] == "message":
-                    self.store.forget(message["data"].decode())
+                # A connection that died without a word (a half-open TCP connection) reads as
+                # silence: PING when quiet, and give up when not even the PONG comes back.
+                silence = time.monotonic() - heard
+                if silence > SILENCE_LIMIT_SECONDS:
+                    raise ConnectionError(f"no word from Redis for {silence:.0f} s")
+                if silence > PING_AFTER_SECONDS:
+                    pubsub.ping()
         finally:
             pubsub.close()
             client.close()
+
+    def handle(self, message: dict) -> None:
+        if message["type"] == "subscribe":
+            self.pause = 1.0
+            self.store.go_live()
+        elif message["type"] == "message":
+            self.store.forget(message["data"].decode())
 
     def stop(self) -> None:
         self.stopping.set()
@@ -195,7 +215,10 @@ def process_store() -> EdgeStore:
         with _process_lock:
             if _process["pid"] != os.getpid():
                 store = EdgeStore(settings.EDGE_CACHE_ENTRIES)
-                BumpListener(store, settings.CACHES["default"]["LOCATION"], bump_channel()).start()
+                try:
+                    BumpListener(store, settings.CACHES["default"]["LOCATION"], bump_channel()).start()
+                except RuntimeError as error:  # no thread, no bumps: the store stays dark
+                    log.warning("edge: the bump listener did not start, Django answers everything: %s", error)
                 _process.update(pid=os.getpid(), store=store)
     return _process["store"]
 
@@ -229,7 +252,7 @@ class Edge:
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or not settings.EDGE_CACHE_ENTRIES:
-            return self.app(environ, start_response)
+            return self.app(environ, _without_marker(start_response))  # HEAD runs the marked GET view
         store = self.store or process_store()
         key = _request_key(environ)
         kept = store.fresh(key)
@@ -271,6 +294,13 @@ class Edge:
             )
             store.keep(key, kept)
         return [body]
+
+
+def _without_marker(start_response):
+    def start(status, headers, exc_info=None):
+        return start_response(status, [(name, value) for name, value in headers if name != MARKER], exc_info)
+
+    return start
 
 
 def _keepable(marked: dict) -> bool:

@@ -345,29 +345,34 @@ def test_bad_parameters_are_still_a_400_from_django(through_the_edge, instructor
 
 
 def test_saving_availability_retires_the_edges_answer(through_the_edge, instructor, django_capture_on_commit_callbacks):
-    edge, _ = through_the_edge
+    edge, django = through_the_edge
     path = f"{url(instructor)}?start_date=2026-12-03&days=1"
 
     def thursday():
         return by_date(json.loads(edge.get(path)[2]))["2026-12-03"]
 
-    assert thursday()["available"] and thursday()["available"]  # the second from memory
+    assert thursday()["available"] and thursday()["available"]
+    assert django.calls == 1  # the second from memory
     with django_capture_on_commit_callbacks(execute=True):
         availability_services.save_week(profile=instructor, week_start=dt.date(2026, 11, 30), days={})
     assert wait_until(lambda: not thursday()["available"])
+    assert django.calls == 2  # retired once, then kept again
+    assert not thursday()["available"] and django.calls == 2
 
 
 def test_booking_retires_the_edges_next_available(through_the_edge, instructor, django_capture_on_commit_callbacks):
-    edge, _ = through_the_edge
+    edge, django = through_the_edge
     path = f"{url(instructor, 'next-available')}?duration=60"
 
     def next_start():
         return json.loads(edge.get(path)[2])["next_available"]["start_at"]
 
     assert next_start() == next_start() == "2026-12-03T14:00:00Z"
+    assert django.calls == 1  # the second from memory
     with django_capture_on_commit_callbacks(execute=True):
         book(UserFactory(), instructor.offerings.get(), dt.datetime(2026, 12, 3, 9, 0, tzinfo=NY))
     assert wait_until(lambda: next_start() == "2026-12-03T15:00:00Z")
+    assert django.calls == 2
 
 
 def test_a_listings_bump_retires_the_edges_answer(through_the_edge, instructor):

@@ -1,13 +1,18 @@
 """The edge (core.edge): what it keeps and serves, what it leaves to Django, and how bumps
 published on the real Redis retire what it kept."""
 
+import socket
+import threading
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.http import HttpResponse, JsonResponse
 from django.test import RequestFactory
 from django_redis import get_redis_connection
 
+from core import edge
 from core.cache import bump_namespace
 from core.edge import MARKER, BumpListener, Edge, EdgeStore, Kept, bump_channel, mark_for_edge, parse_marker
 from core.tests.edge_support import WsgiClient, listening_store, wait_until
@@ -146,11 +151,18 @@ def test_a_response_setting_a_cookie_is_not_kept(store):
     assert inner.calls == 2
 
 
-def test_other_methods_always_reach_django(client, inner):
+def test_other_methods_always_reach_django_and_never_see_the_marker(client, inner):
     client.get()
     for method in ("POST", "HEAD", "PUT"):
-        client.call(environ(method=method))
+        _, headers, _ = client.call(environ(method=method))  # Django answers HEAD with the marked GET view
+        assert MARKER not in headers
     assert inner.calls == 4
+
+
+def test_switched_off_the_marker_is_still_stripped(client, inner, settings):
+    settings.EDGE_CACHE_ENTRIES = 0
+    _, headers, _ = client.get()
+    assert inner.calls == 1 and MARKER not in headers
 
 
 def test_off_when_no_entries_are_allowed(client, inner, settings):
@@ -302,8 +314,8 @@ def test_with_redis_refused_the_edge_stays_dark():
     listener = BumpListener(store, "redis://127.0.0.1:1/0", bump_channel())
     listener.start()
     try:
-        time.sleep(0.2)
-        assert not store.live
+        assert not wait_until(lambda: store.live, within=1.5)  # past the first retry pause
+        assert listener.is_alive() and listener.pause > 1.0  # still trying, further apart
         inner = CountingApp()
         client = Client(Edge(inner, store=store))
         client.get()
@@ -311,3 +323,84 @@ def test_with_redis_refused_the_edge_stays_dark():
         assert inner.calls == 2
     finally:
         listener.stop()
+
+
+def test_a_bump_while_django_computes_means_nothing_is_kept(listening):
+    """The instructor saves while Django is still building the old answer: it is sent, not kept."""
+    store = listening
+
+    def saving_meanwhile():
+        clock = store.snapshot()
+        bump_namespace("availability:A")
+        assert wait_until(lambda: store.snapshot() != clock)  # this process has heard it
+        return marked(JsonResponse(BODY), "availability:A")
+
+    inner = CountingApp(saving_meanwhile)
+    client = Client(Edge(inner, store=store))
+    assert client.get()[0] == "200 OK"
+    client.get()
+    assert inner.calls == 2
+
+
+class Freezable:
+    """A TCP proxy to Redis that can stop passing bytes without closing anything: the
+    half-open connection a dead network or host leaves behind."""
+
+    def __init__(self, target_port: int):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.target_port = target_port
+        self.frozen = threading.Event()
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(source, sink), daemon=True).start()
+
+    def pipe(self, source, sink):
+        while not self.frozen.is_set():
+            try:
+                data = source.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            if not self.frozen.is_set():
+                sink.sendall(data)
+
+    def close(self):
+        self.listener.close()
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_a_silently_dead_connection_turns_the_edge_dark(monkeypatch, inner):
+    monkeypatch.setattr(edge, "PING_AFTER_SECONDS", 0.2)
+    monkeypatch.setattr(edge, "SILENCE_LIMIT_SECONDS", 0.6)
+    location = urlsplit(django_settings.CACHES["default"]["LOCATION"])
+    proxy = Freezable(location.port or 6379)
+    store = EdgeStore(max_entries=10)
+    listener = BumpListener(store, urlunsplit(location._replace(netloc=f"127.0.0.1:{proxy.port}")), bump_channel())
+    listener.start()
+    try:
+        assert wait_until(lambda: store.live)
+        time.sleep(1.0)  # quiet but alive: the PINGs are answered
+        assert store.live
+        proxy.frozen.set()  # from now on not a byte either way, and no FIN or RST
+        assert wait_until(lambda: not store.live, within=3)
+        client = Client(Edge(inner, store=store))
+        client.get()
+        client.get()
+        assert inner.calls == 2
+    finally:
+        listener.stopping.set()
+        proxy.close()
+        listener.join(timeout=5)
