@@ -3,6 +3,8 @@ through availability.services). Open time is shown as ranges of the instructor's
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
+
 from . import bitmaps
 from .models import AvailabilityDay, WeeklyTemplateDay
 
@@ -22,7 +24,7 @@ def _clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-class ReadOnlyAvailabilityAdmin(admin.ModelAdmin):
+class ReadOnlyAvailabilityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("instructor__user",)
     search_fields = ("instructor__user__email",)
     readonly_fields = (
@@ -33,15 +35,6 @@ class ReadOnlyAvailabilityAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("instructor__user")

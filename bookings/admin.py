@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import DomainError
 from core.money import format_cents
 from instructors.models import InstructorProfile
@@ -145,7 +146,7 @@ class InstructorFilter(admin.SimpleListFilter):
 # --- satellites, inline and read-only --------------------------------------------------------
 
 
-class SatelliteInline(admin.StackedInline):
+class SatelliteInline(ReadOnlyAdminMixin, admin.StackedInline):
     """One satellite row on the booking page: shown, never added, changed or deleted here."""
 
     extra = 0
@@ -154,15 +155,6 @@ class SatelliteInline(admin.StackedInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("bookings.view_booking")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PaymentInline(SatelliteInline):
@@ -284,7 +276,7 @@ class RescheduleInline(SatelliteInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "start_at"
     ordering = ("-start_at", "pk")
     list_filter = (
@@ -333,16 +325,7 @@ class BookingAdmin(admin.ModelAdmin):
         "updated_at",
     )
 
-    # Bookings come from the booking flow; staff change them only through the actions.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+    # Bookings come from the booking flow (so read-only here); staff change them only through the actions.
     def has_manage_permission(self, request):
         return request.user.has_perm("bookings.manage_any_booking")
 

@@ -6,6 +6,20 @@ from . import services
 from .models import AuditLog, RateLimitRule
 
 
+class ReadOnlyAdminMixin:
+    """For admins and inlines whose rows only the site writes: staff may look, never add,
+    change or delete here (actions that call services may still change them)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RateLimitRule)
 class RateLimitRuleAdmin(admin.ModelAdmin):
     list_display = ("bucket", "limit", "period_seconds", "burst", "shadow", "enabled", "updated_at")
@@ -24,7 +38,7 @@ class RateLimitRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who looked at or changed what. Rows are written by `services.record_audit` and never
     edited or removed here: the list is read-only, with no add, change or delete."""
 
@@ -36,15 +50,6 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_per_page = 100
     fields = ("created_at", "actor_email", "action", "target", "data")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Actor", ordering="actor__email")
     def actor_email(self, entry):

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
+from core.admin import ReadOnlyAdminMixin
 from core.services import record_audit
 
 from .models import Conversation, ConversationState, Message
@@ -37,7 +38,7 @@ def person(user, *, private: bool) -> str:
     return user.public_name
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Part of a conversation's page: shown to whoever may read the conversation, never edited."""
 
     extra = 0
@@ -46,15 +47,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(VIEW_CONVERSATION)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StateInline(ReadOnlyInline):
@@ -106,7 +98,7 @@ class MessageInline(ReadOnlyInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # conversations come from the site
     list_select_related = ("student", "instructor")
     list_filter = (("last_message_at", admin.DateFieldListFilter),)
     list_display_links = ("last_activity",)
@@ -123,16 +115,6 @@ class ConversationAdmin(admin.ModelAdmin):
         "message_count",
         "created_at",
     )
-
-    # Conversations come from the site; staff only read them.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         count = (

@@ -29,6 +29,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from bookings.admin import booking_label, flat, person_private, sees_private_details, usd
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import DomainError
 from core.money import dollars_to_cents, format_cents
 
@@ -65,7 +66,7 @@ def error_text(error: Exception) -> str:
     return getattr(error, "message", None) or str(error) or error.__class__.__name__
 
 
-class FinanceAdmin(admin.ModelAdmin):
+class FinanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only, for holders of payments.view_finance; actions gated by issue_refunds."""
 
     list_per_page = 50
@@ -76,15 +77,6 @@ class FinanceAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(VIEW_FINANCE)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_issue_refunds_permission(self, request):
         return request.user.has_perm(ISSUE_REFUNDS)
