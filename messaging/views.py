@@ -139,6 +139,15 @@ def rate_limited_text(error: RateLimited) -> str:
     return f"You're sending messages too fast — try again in {seconds} second{'s' if seconds != 1 else ''}."
 
 
+def _not_sent(form, error: DomainError) -> tuple[int, int | None]:
+    """Say on the form why the message was not sent; the status (and Retry-After) to answer with."""
+    if isinstance(error, RateLimited):
+        form.add_error(None, rate_limited_text(error))
+        return 429, max(1, int(error.retry_after))
+    apply_domain_error(form, error)
+    return (error.status if 400 <= error.status < 500 else 400), None
+
+
 # --- the thread ---------------------------------------------------------------------------------
 
 
@@ -353,12 +362,8 @@ def send(request, conversation_id):
             message = services.send_message(
                 sender=request.user, conversation=conversation, body=form.cleaned_data["body"]
             )
-        except RateLimited as error:
-            form.add_error(None, rate_limited_text(error))
-            status, retry_after = 429, max(1, int(error.retry_after))
         except DomainError as error:
-            apply_domain_error(form, error)
-            status = error.status if 400 <= error.status < 500 else 400
+            status, retry_after = _not_sent(form, error)
     other_name = _other_person(conversation, request.user).public_name
     notice = masked_notice(message, other_name) if message else ""
 
@@ -461,12 +466,8 @@ def start(request, instructor_profile_id):
                 message = services.send_message(
                     sender=request.user, conversation=conversation, body=form.cleaned_data["body"]
                 )
-            except RateLimited as error:
-                form.add_error(None, rate_limited_text(error))
-                status, retry_after = 429, max(1, int(error.retry_after))
             except DomainError as error:
-                apply_domain_error(form, error)
-                status = error.status if 400 <= error.status < 500 else 400
+                status, retry_after = _not_sent(form, error)
             else:
                 notice = masked_notice(message, profile.user.public_name)
                 if notice:
