@@ -266,10 +266,9 @@ class Edge:
         marked: dict = {}
 
         def start(status, headers, exc_info=None):
-            markers = [value for name, value in headers if name == MARKER]
-            if markers:
-                headers = [(name, value) for name, value in headers if name != MARKER]
-                marked.update(status=status, headers=tuple(headers), marker=markers[0])
+            marker, headers = _split_marker(headers)
+            if marker is not None:
+                marked.update(status=status, headers=tuple(headers), marker=marker)
             return start_response(status, headers, exc_info)
 
         response = self.app(environ, start)
@@ -296,9 +295,15 @@ class Edge:
         return [body]
 
 
+def _split_marker(headers) -> tuple[str | None, list[tuple[str, str]]]:
+    """The marker's value (None when unmarked), and the headers a client may see."""
+    marker = next((value for name, value in headers if name == MARKER), None)
+    return marker, [(name, value) for name, value in headers if name != MARKER]
+
+
 def _without_marker(start_response):
     def start(status, headers, exc_info=None):
-        return start_response(status, [(name, value) for name, value in headers if name != MARKER], exc_info)
+        return start_response(status, _split_marker(headers)[1], exc_info)
 
     return start
 
