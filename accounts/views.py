@@ -13,6 +13,8 @@ from core.forms import apply_domain_error, form_data
 from . import services
 from .forms import AccountForm, LoginForm, SignupForm
 
+REGISTRATION_FIELDS = ("email", "password", "first_name", "last_name", "timezone")
+
 
 def _rate_limited(request, template: str, form, error: RateLimited):
     form.add_error(None, error.message)
@@ -22,9 +24,14 @@ def _rate_limited(request, template: str, form, error: RateLimited):
 
 
 @require_http_methods(["GET", "POST"])
-def signup(request, *, as_instructor: bool = False):
-    """Student sign-up, or instructor sign-up when as_instructor (profile created too)."""
-    template = "accounts/signup_instructor.html" if as_instructor else "accounts/signup.html"
+def signup(request):
+    """Student sign-up."""
+    return signup_page(request, template="accounts/signup.html", register=services.register_user, next_url="home")
+
+
+def signup_page(request, *, template: str, register, next_url: str):
+    """A sign-up form (rate-limited per IP) that makes an account with `register(**fields)`,
+    signs the person in and sends them to `next_url`. Instructors' sign-up uses it too."""
     form = SignupForm(form_data(request))
     if request.method == "POST":
         try:
@@ -32,24 +39,18 @@ def signup(request, *, as_instructor: bool = False):
         except RateLimited as error:
             return _rate_limited(request, template, form, error)
         if form.is_valid():
+            fields = {
+                key: form.cleaned_data[key] for key in ("email", "password", "first_name", "last_name", "timezone")
+            }
             try:
-                user = _register(form.cleaned_data, as_instructor=as_instructor)
+                user = register(**fields)
             except DomainError as error:
                 apply_domain_error(form, error)
             else:
                 login(request, user, backend="accounts.backends.EmailBackend")
                 messages.success(request, f"Welcome to InstaInstru, {user.first_name}!")
-                return redirect("instructors:dashboard" if as_instructor else "home")
+                return redirect(next_url)
     return render(request, template, {"form": form})
-
-
-def _register(data: dict, *, as_instructor: bool):
-    fields = {key: data[key] for key in ("email", "password", "first_name", "last_name", "timezone")}
-    if as_instructor:
-        from instructors.services import register_instructor
-
-        return register_instructor(**fields)
-    return services.register_user(**fields)
 
 
 class LoginView(auth_views.LoginView):

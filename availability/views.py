@@ -17,13 +17,12 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import require_permission
-from bookings.models import ACTIVE_STATUSES, Booking
 from core.exceptions import DomainError, InvalidInput
 from core.forms import apply_domain_error, form_data
 from core.timeutil import local_today, zone
 from instructors import services as instructor_services
 
-from . import bitmaps, selectors, services
+from . import bitmaps, overlays, selectors, services
 from .forms import (
     DAY_END_DEFAULT,
     DAY_START_DEFAULT,
@@ -113,19 +112,15 @@ class Lesson:
 
 
 def _week_lessons(profile, week_start: dt.date, tz_name: str) -> list[Lesson]:
-    """Active lessons overlapping the week, in ONE query. Placed by their UTC instants in the
-    instructor's current zone, so a lesson booked before a zone change still lands right."""
+    """Lessons overlapping the week (overlays: the bookings app's reader, one query). Placed by
+    their UTC instants in the instructor's current zone, so a lesson booked before a zone change
+    still lands right."""
     first = bitmaps.local_minute_to_utc(week_start, 0, tz_name)
     last = bitmaps.local_minute_to_utc(week_start + dt.timedelta(days=7), 0, tz_name)
-    bookings = (
-        Booking.objects.filter(instructor=profile, status__in=ACTIVE_STATUSES, start_at__lt=last, end_at__gt=first)
-        .select_related("student")
-        .order_by("start_at")
-    )
     tz = zone(tz_name)
     lessons = []
-    for booking in bookings:
-        start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
+    for claim in overlays.claims_between(profile, first, last):
+        start, end = claim.start_at.astimezone(tz), claim.end_at.astimezone(tz)
         day_index = (start.date() - week_start).days
         start_minute = start.hour * 60 + start.minute
         end_minute = end.hour * 60 + end.minute if end.date() == start.date() else bitmaps.MINUTES_PER_DAY
@@ -139,10 +134,10 @@ def _week_lessons(profile, week_start: dt.date, tz_name: str) -> list[Lesson]:
                 day_index=day_index,
                 start=start_minute,
                 end=end_minute,
-                service=booking.service_name,
-                student=booking.student.public_name,
-                status=booking.status,
-                status_label=booking.get_status_display(),
+                service=claim.service,
+                student=claim.student,
+                status=claim.status,
+                status_label=claim.status_label,
             )
         )
     return lessons

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
+from availability.overlays import Claim
 from instructors.models import InstructorProfile
 
-from .models import Booking, BookingStatus
+from .models import ACTIVE_STATUSES, Booking, BookingStatus
 
 PAST_LIMIT = 50  # the most recent past lessons a list page shows
 
@@ -97,3 +98,23 @@ def instructor_lessons(profile: InstructorProfile, *, now: dt.datetime) -> Instr
         .order_by("-start_at")
     )
     return InstructorLessons(requests=list(requests), upcoming=list(upcoming), past=list(past[:PAST_LIMIT]))
+
+
+def calendar_claims(profile: InstructorProfile, first: dt.datetime, last: dt.datetime) -> list[Claim]:
+    """Active lessons overlapping [first, last), for the week editor's grid (one query)."""
+    lessons = (
+        Booking.objects.filter(instructor=profile, status__in=ACTIVE_STATUSES, start_at__lt=last, end_at__gt=first)
+        .select_related("student")
+        .order_by("start_at")
+    )
+    return [
+        Claim(
+            start_at=lesson.start_at,
+            end_at=lesson.end_at,
+            service=lesson.service_name,
+            student=lesson.student.public_name,
+            status=lesson.status,
+            status_label=lesson.get_status_display(),
+        )
+        for lesson in lessons
+    ]

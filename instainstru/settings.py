@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "bookings",
     "messaging",
     "payments",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,6 @@ admin.site.index_title = "Operations console"
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("instructors.api.urls")),
-    path("", include("availability.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("messaging.api.urls")),
     path("", include("payments.api.urls")),

@@ -5,6 +5,7 @@ from . import views
 app_name = "instructors"
 
 urlpatterns = [
+    path("accounts/signup/instructor/", views.signup, name="signup"),
     path("services/", views.all_services, name="all_services"),
     path("services/<slug:slug>/", views.service_listing, name="service_listing"),
     path("search/", views.search, name="search"),

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import require_permission
+from accounts.views import signup_page
 from core.exceptions import DomainError
 from core.forms import apply_domain_error, form_data
 from core.money import cents_to_dollars
@@ -19,6 +20,17 @@ TEACH = "instructors.teach"
 
 
 # --- Public pages ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    """Instructor sign-up: the account and its (not yet public) teaching profile."""
+    return signup_page(
+        request,
+        template="accounts/signup_instructor.html",
+        register=services.register_instructor,
+        next_url="instructors:dashboard",
+    )
 
 
 @require_GET

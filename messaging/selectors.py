@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from instructors.models import InstructorProfile
 
 from .models import Conversation, ConversationState, InboxState, Message
 
@@ -108,7 +109,6 @@ def states_due_a_notice(cutoff: dt.datetime) -> QuerySet[ConversationState]:
 def instructor_profile_of(conversation: Conversation) -> dict | None:
     """The conversation's instructor profile id and whether it is public (one small read):
     for the "View profile" link and for linking booking notes to the booking page."""
-    from instructors.models import InstructorProfile
 
     return InstructorProfile.objects.filter(user_id=conversation.instructor_id).values("pk", "is_live").first()
 

@@ -31,7 +31,7 @@ def test_student_signs_up_and_is_signed_in(client):
 
 
 def test_instructor_signs_up_and_lands_on_the_checklist(client):
-    response = client.post(reverse("accounts:signup_instructor"), SIGNUP, follow=True)
+    response = client.post(reverse("instructors:signup"), SIGNUP, follow=True)
     assert response.redirect_chain[-1][0] == reverse("instructors:dashboard")
     user = User.objects.get(email="maya@example.com")
     assert user.has_perm("instructors.teach")

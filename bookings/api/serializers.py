@@ -9,63 +9,16 @@ is given in the instructor's zone (`local_date`, `local_start`, `local_end`,
 import datetime as dt
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.api_selectors import INSTRUCTOR_SCOPES, STUDENT_SCOPES, clock
 from bookings.models import Booking, BookingStatus, NoShowResolution, NoShowType, PaymentStatus
+from core.serializers import AwareDateTimeField, UTCDateTimeField
 from instructors.models import InstructorProfile, LocationType
 
 # The values alone (labels differ by page): also keeps the schema from naming one choice set twice.
 LOCATION_TYPES = LocationType.values
-
-
-# --- errors (documentation of core.api.exception_handler's shape) ---------------------------------
-
-
-class ApiErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable, e.g. `invalid`, `not_found`, `slot_unavailable`.")
-    message = serializers.CharField(help_text="One sentence for a person.")
-    fields = serializers.DictField(
-        required=False, help_text="Per-field messages, when the input was not valid (`code` is `invalid`)."
-    )
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    error = ApiErrorBodySerializer()
-
-
-# --- fields ------------------------------------------------------------------------------------
-
-
-class UTCDateTimeField(serializers.DateTimeField):
-    """Written in UTC (`2026-12-03T15:00:00Z`) whatever zone the request runs in."""
-
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=dt.UTC, **kwargs)
-
-
-class AwareDateTimeField(UTCDateTimeField):
-    """ISO 8601 input that must carry its UTC offset (`-05:00`, `Z`) and name a whole minute."""
-
-    default_error_messages = {
-        "naive": "Include the UTC offset, e.g. 2026-12-03T10:00:00-05:00 or 2026-12-03T15:00:00Z.",
-        "seconds": "Lesson times are whole minutes (no seconds).",
-    }
-
-    def to_internal_value(self, value):
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None  # well-formed but impossible (month 13): the parent says "invalid"
-            if parsed is not None and parsed.tzinfo is None:
-                self.fail("naive")
-        result = super().to_internal_value(value)
-        if result.second or result.microsecond:
-            self.fail("seconds")
-        return result
 
 
 class LocalClockField(serializers.CharField):

@@ -1,8 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import public_views, views
 
 urlpatterns = [
+    path(
+        "public/instructors/<str:profile_id>/availability",
+        public_views.PublicAvailability.as_view(),
+        name="api-public-availability",
+    ),
+    path(
+        "public/instructors/<str:profile_id>/next-available",
+        public_views.NextAvailable.as_view(),
+        name="api-public-next-available",
+    ),
     path("bookings/", views.BookingListCreate.as_view(), name="api-bookings"),
     path("bookings/<str:booking_id>/", views.BookingDetail.as_view(), name="api-booking"),
     path("bookings/<str:booking_id>/confirm/", views.ConfirmBooking.as_view(), name="api-booking-confirm"),

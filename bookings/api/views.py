@@ -19,9 +19,9 @@ from bookings import api_selectors, services
 from bookings.errors import InvalidTransition
 from bookings.models import BookingStatus
 from core.exceptions import Conflict
+from core.serializers import ApiErrorSerializer
 
 from .serializers import (
-    ApiErrorSerializer,
     BookingSerializer,
     CancellationOutcomeSerializer,
     CancelResultSerializer,

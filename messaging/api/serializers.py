@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.api.serializers import UTCDateTimeField
+from core.serializers import UTCDateTimeField
 from messaging import selectors
 from messaging.models import MAX_MESSAGE_LENGTH, Conversation, ConversationState, InboxState, Message
 

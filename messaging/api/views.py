@@ -14,7 +14,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.api.serializers import ApiErrorSerializer
+from core.serializers import ApiErrorSerializer
 from instructors.selectors import live_profiles
 from messaging import selectors, services
 from messaging.models import Conversation, InboxState

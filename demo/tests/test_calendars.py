@@ -5,8 +5,8 @@ import time_machine
 
 from accounts.tests.factories import UserFactory
 from availability.models import AvailabilityDay
-from bookings.demo import DEMO_WEEKS, seed_demo_calendars
 from bookings.models import Booking, BookingStatus
+from demo.calendars import DEMO_WEEKS, seed_demo_calendars
 from instructors.tests.factories import live_instructor
 
 pytestmark = pytest.mark.django_db

@@ -14,12 +14,11 @@ from accounts.models import User
 from availability import services as availability_services
 from availability.models import AvailabilityDay
 from availability.selectors import week_start_of
+from bookings import services
+from bookings.models import Booking
+from bookings.openings import local_today, start_times
 from instructors.models import InstructorProfile
 from payments.services import save_card
-
-from . import services
-from .models import Booking
-from .openings import local_today, start_times
 
 DEMO_WEEKS = 6
 # Recurring weeks to choose from: (weekdays 0=Mon, [(start minute, end minute)]).

@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from bookings.demo import seed_demo_calendars
 from core.tiers import refuse_on_production
+from demo.calendars import seed_demo_calendars
 from instructors.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_STUDENT, seed_demo_data
 
 SITE_URL = "http://127.0.0.1:8000/"

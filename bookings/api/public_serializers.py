@@ -7,7 +7,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from bookings.api.serializers import UTCDateTimeField
+from core.serializers import UTCDateTimeField
 from instructors.models import MAX_HORIZON_DAYS
 
 MAX_DAYS = 90

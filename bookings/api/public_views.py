@@ -23,13 +23,13 @@ from rest_framework.views import APIView
 
 from availability.services import availability_namespace
 from bookings import api_selectors
-from bookings.api.serializers import ApiErrorSerializer
 from core.cache import cached
 from core.edge import mark_for_edge
+from core.serializers import ApiErrorSerializer
 from core.timeutil import local_today, seconds_until_local_midnight
 from instructors.selectors import LISTINGS_CACHE
 
-from .serializers import (
+from .public_serializers import (
     AvailabilityDaySerializer,
     AvailabilityQuerySerializer,
     NextAvailableQuerySerializer,
