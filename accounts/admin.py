@@ -42,16 +42,26 @@ class UserAdmin(DjangoUserAdmin):
     def role_list(self, user):
         return ", ".join(sorted(group.name for group in user.groups.all())) or "—"
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # accounts are deactivated (Active unticked), never deleted here
+
+    def save_model(self, request, obj, form, change):
+        services.staff_save_user(user=obj, actor=request.user)
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        """Roles (groups) and extra permissions through the services, audited; is_staff follows roles."""
         user = form.instance
-        services.set_roles(user=user, role_names=services.role_names(user))  # keeps is_staff in step with roles
+        data = form.cleaned_data
+        if "groups" in data:
+            services.set_roles(user=user, role_names=[group.name for group in data["groups"]], actor=request.user)
+        if "user_permissions" in data:
+            services.set_extra_permissions(user=user, permissions=data["user_permissions"], actor=request.user)
 
 
 def _role_action(role: str):
     def action(modeladmin, request, queryset):
         for user in queryset.prefetch_related("groups"):
-            services.set_roles(user=user, role_names=sorted({*services.role_names(user), role}))
+            services.set_roles(user=user, role_names=sorted({*services.role_names(user), role}), actor=request.user)
         modeladmin.message_user(request, f"Added the {role} role to {queryset.count()} user(s).", messages.SUCCESS)
 
     action.__name__ = f"make_{role}"

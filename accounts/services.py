@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.exceptions import Conflict, InvalidInput
+from core.services import record_audit
 from core.timeutil import is_valid_timezone
 
 from . import roles
@@ -66,14 +67,56 @@ def update_account(*, user: User, first_name: str, last_name: str, phone: str, t
 
 
 @transaction.atomic
-def set_roles(*, user: User, role_names: list[str]) -> User:
-    """Replace a user's roles. Staff roles grant access to the operations console."""
+def set_roles(*, user: User, role_names: list[str], actor: User | None = None) -> User:
+    """Replace a user's roles. Staff roles grant access to the operations console. A change made
+    by staff (`actor`) is audited."""
     unknown = set(role_names) - set(roles.ALL_ROLES)
     if unknown:
         raise InvalidInput(f"Unknown roles: {', '.join(sorted(unknown))}.")
+    before = sorted(user.groups.values_list("name", flat=True)) if user.pk else []
     user.groups.set(Group.objects.filter(name__in=role_names))
     user.is_staff = user.is_superuser or bool(set(role_names) & roles.STAFF_ROLES)
     user.save(update_fields=["is_staff"])
+    after = sorted(set(role_names))
+    if actor is not None and before != after:
+        record_audit(actor=actor, action="change_roles", target=user, before={"roles": before}, after={"roles": after})
+    return user
+
+
+USER_FIELDS = ("email", "first_name", "last_name", "phone", "timezone", "is_active", "is_superuser")
+
+
+@transaction.atomic
+def staff_save_user(*, user: User, actor: User) -> User:
+    """Staff create or edit an account in the admin (the form checked the fields): audited."""
+    stored = User.objects.filter(pk=user.pk).first() if user.pk else None
+    before = {name: getattr(stored, name) for name in USER_FIELDS} if stored else {}
+    user.email = User.objects.normalize_email(user.email)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise EmailTaken() from error
+    after = {name: getattr(user, name) for name in USER_FIELDS}
+    action = "change_user" if stored else "create_user"
+    record_audit(actor=actor, action=action, target=user, before=before, after=after)
+    return user
+
+
+@transaction.atomic
+def set_extra_permissions(*, user: User, permissions, actor: User) -> User:
+    """Permissions given to one person beyond their roles (audited)."""
+    before = sorted(user.user_permissions.values_list("codename", flat=True))
+    user.user_permissions.set(permissions)
+    after = sorted(permission.codename for permission in permissions)
+    if before != after:
+        record_audit(
+            actor=actor,
+            action="change_permissions",
+            target=user,
+            before={"permissions": before},
+            after={"permissions": after},
+        )
     return user
 
 

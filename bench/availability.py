@@ -225,10 +225,10 @@ def current_payload_keys(profile_ids: list[str]) -> int:
 def warm_public_facts(profile_ids: list[str]) -> None:
     from django.conf import settings
 
-    from bookings import api_selectors
+    from bookings import selectors
 
     for profile_id in profile_ids:
-        api_selectors.public_instructor(profile_id, timeout=settings.PUBLIC_AVAILABILITY_CACHE_SECONDS)
+        selectors.public_instructor(profile_id, timeout=settings.PUBLIC_AVAILABILITY_CACHE_SECONDS)
 
 
 def count_queries(subject: Subject) -> dict[str, str]:

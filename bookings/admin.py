@@ -2,7 +2,8 @@
 
 Bookings are read-only here: they are created by the booking flow, and their status changes
 only through the actions below, each of which calls a service (cancel_booking,
-resolve_no_show). The six 1:1 satellites are shown inline, read-only; the changelist loads the
+resolve_no_show) that enforces the same lesson policy as the site and the API and leaves an
+audit row. The six 1:1 satellites are shown inline, read-only; the changelist loads the
 ones it shows in its one query (list_select_related), so its query count does not grow with
 the page.
 
@@ -11,10 +12,8 @@ staff (finance) see people as "FirstName L." only, and cannot search by email or
 """
 
 import datetime as dt
-import logging
 
 from django.contrib import admin, messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -35,8 +34,7 @@ from .models import (
     BookingTransfer,
     NoShowResolution,
 )
-
-log = logging.getLogger(__name__)
+from .selectors import satellite
 
 PRIVATE_DETAILS = "accounts.view_private_details"
 SATELLITES = ("payment", "transfer", "dispute", "no_show", "lock", "reschedule")
@@ -45,14 +43,6 @@ STAFF_CANCEL_REASON = "Cancelled by staff"
 
 def sees_private_details(request) -> bool:
     return request.user.has_perm(PRIVATE_DETAILS)
-
-
-def satellite(booking: Booking, name: str):
-    """The booking's satellite `name`, or None (select_related caches a missing one as None)."""
-    try:
-        return getattr(booking, name)
-    except ObjectDoesNotExist:
-        return None
 
 
 def person_private(user) -> str:
@@ -520,6 +510,5 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, f"{failed} {booking_label(booking)}: {error.message}", messages.WARNING)
                 continue
             succeeded += 1
-            log.info("%s booking %s (staff user %s)", done, booking.pk, request.user.pk)
         if succeeded:
             self.message_user(request, f"{done} {succeeded} booking(s).", messages.SUCCESS)

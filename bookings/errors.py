@@ -63,3 +63,9 @@ class BookingNotFound(BookingError, NotFound):
     code = "not_found"
     status = 404
     default_message = "No such booking."
+
+
+class PaymentNotSecured(BookingError, Conflict):
+    code = "payment_not_secured"
+    status = 409
+    default_message = "The payment for this lesson isn't secured yet: choose a card that goes through."

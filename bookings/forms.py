@@ -4,19 +4,6 @@ import datetime as dt
 
 from django import forms
 
-from instructors.models import LocationType
-from payments.forms import CardChoiceField, card_options
-
-LOCATION_HELP = {
-    LocationType.STUDENT_LOCATION: "Your instructor comes to you: add the address below.",
-    LocationType.INSTRUCTOR_LOCATION: "You go to your instructor; they will tell you where.",
-    LocationType.ONLINE: "A video lesson; no address needed.",
-    LocationType.NEUTRAL_LOCATION: "A place you agree on, such as a library or a park; suggest one below.",
-}
-
-
-ADDRESS_PLACES = {LocationType.STUDENT_LOCATION, LocationType.NEUTRAL_LOCATION}
-
 
 class StartTimeField(forms.Field):
     """An ISO 8601 instant with its offset, as the time picker sends it; cleaned to UTC."""
@@ -46,55 +33,11 @@ class PickTimeForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
+    """A new time for a lesson: picked in the list (GET, the confirmation step), then confirmed
+    with the confirmation page's idempotency key (POST)."""
+
     start_at = StartTimeField()
-    key = forms.CharField(max_length=64)
-
-
-class CheckoutForm(forms.Form):
-    location_type = forms.ChoiceField(
-        label="Where should the lesson happen?",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose where the lesson happens.", "invalid_choice": "Choose one of the places."},
-    )
-    address = forms.CharField(
-        label="Address",
-        required=False,
-        max_length=300,
-        help_text="Needed when the lesson is at your place. Only your instructor sees it.",
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
-    )
-    note = forms.CharField(
-        label="Note for your instructor",
-        required=False,
-        max_length=1000,
-        help_text="Your level, what you would like to work on, how to find the door…",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    payment_method = CardChoiceField(label="Pay with")  # optional: empty means the default card
-
-    def __init__(self, *args, location_types: list[str], chosen: str = "", cards=(), card_needed=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        if card_needed:
-            self.fields["payment_method"].set_cards(cards)
-        else:
-            del self.fields["payment_method"]  # platform credit covers the lesson
-        labels = dict(LocationType.choices)
-        self.fields["location_type"].choices = [(value, labels[value]) for value in location_types]
-        self.fields["location_type"].initial = chosen if chosen in location_types else location_types[0]
-        if not ADDRESS_PLACES.intersection(location_types):
-            del self.fields["address"]  # online or at the instructor's: nothing to ask
-        elif LocationType.STUDENT_LOCATION not in location_types:
-            self.fields["address"].label = "Where to meet"
-            self.fields["address"].help_text = "Suggest a place, such as a library or a park (optional)."
-
-    def location_options(self):
-        """The radio options with a line of help each, for the template's fieldset."""
-        for option in self["location_type"]:
-            yield option, LOCATION_HELP.get(option.data["value"], "")
-
-    def card_options(self):
-        """The saved cards as radio options, each with its SavedCard (payments/_card_choices.html)."""
-        return list(card_options(self["payment_method"])) if "payment_method" in self.fields else []
+    key = forms.CharField(max_length=64, required=False)
 
 
 class CancelForm(forms.Form):

@@ -1,23 +1,37 @@
-"""THE PAYMENT SEAM: where booking transitions hand money decisions to the payments app.
+"""THE PAYMENT SEAM: where booking transitions record their money decisions.
 
-Hooks run inside the booking's transaction and only record decisions (which card, how much
-credit, charge or release); payments.services moves the money after the commit and in its
-beat sweep, so a gateway outage never fails or half-writes a booking."""
+Bookings decide, payments move money, and the dependency runs one way (payments imports
+bookings, never the reverse). The hooks run inside the booking's transaction, after the booking
+row is locked, and write only the decision fields of the booking's payment satellite: the
+`settlement` (charge or release) and, when a lesson moves, which card and how much committed
+credit go with it. Its money state (status, intent, amounts authorized, captured, released,
+refunded, credit returned) is written only by payments.services.lifecycle, which acts on these
+decisions after the commit (a task) and in its beat sweep, so a gateway outage never fails or
+half-writes a booking.
+"""
 
-from .models import Booking, Settlement
+import datetime as dt
+
+from . import policies
+from .models import Booking, BookingPayment, PaymentStatus, Settlement
 from .satellites import ensure_payment
 
 
-def on_booking_confirmed(booking: Booking) -> None:
+def on_hold(booking: Booking) -> None:
     """A time is held: its payment record exists from the start."""
     ensure_payment(booking)
 
 
-def on_checkout(booking: Booking, *, payment_method_id: str | None, use_credit: bool) -> None:
-    """Checkout finished: credit first, then the chosen (or default) saved card."""
-    from payments.services import prepare_checkout  # noqa: PLC0415 - payments builds on bookings
-
-    prepare_checkout(booking=booking, payment_method_id=payment_method_id, use_credit=use_credit)
+def payment_ready(payment: BookingPayment, *, lesson_start: dt.datetime, now: dt.datetime) -> bool:
+    """Checkout may confirm: what the card must pay has a card, and a lesson inside the
+    authorization window has its card authorized already."""
+    if payment.card_cents == 0:
+        return True
+    if not payment.payment_method_id:
+        return False
+    return payment.status == PaymentStatus.AUTHORIZED or not policies.authorization_due(
+        lesson_start=lesson_start, now=now
+    )
 
 
 def on_booking_released(booking: Booking) -> None:
@@ -35,13 +49,34 @@ def on_unpaid_cancellation(booking: Booking) -> None:
 
 
 def on_booking_rescheduled(old: Booking, new: Booking, *, lock_funds: bool) -> None:
-    """A free move carries the payment to the new lesson; a late one charges and locks it."""
-    from payments.services import move_payment  # noqa: PLC0415
-
-    move_payment(old=old, new=new, lock_funds=lock_funds)
+    """A free move carries the card and the committed credit to the new lesson (authorized at
+    its own T-24h); the old one releases whatever it holds. A late move charges the old lesson
+    now and locks the money until the new one resolves: the new lesson is already paid for."""
+    source = _locked_payment(old)
+    target = ensure_payment(new)
+    if lock_funds:
+        _settle(source, Settlement.CHARGE)
+        _settle(target, Settlement.RELEASE)
+        return
+    target.payment_method_id, target.customer_id = source.payment_method_id, source.customer_id
+    target.credit_applied_cents = source.credit_applied_cents - source.credit_returned_cents
+    target.save(update_fields=["payment_method_id", "customer_id", "credit_applied_cents", "updated_at"])
+    source.credit_applied_cents = source.credit_returned_cents  # its remaining credit moved on
+    source.save(update_fields=["credit_applied_cents", "updated_at"])
+    _settle(source, Settlement.RELEASE)
 
 
 def _decide(booking: Booking, settlement: str) -> None:
-    from payments.services import decide  # noqa: PLC0415
+    _settle(_locked_payment(booking), settlement)
 
-    decide(booking, settlement)
+
+def _locked_payment(booking: Booking) -> BookingPayment:
+    """The booking's payment row, locked after the booking's (the one lock order)."""
+    return BookingPayment.objects.select_for_update().get(pk=ensure_payment(booking).pk)
+
+
+def _settle(payment: BookingPayment, settlement: str) -> None:
+    """A decision is made once: the first one stands."""
+    if not payment.settlement:
+        payment.settlement = settlement
+        payment.save(update_fields=["settlement", "updated_at"])

@@ -28,6 +28,8 @@ from django.conf import settings
 
 from core.money import format_cents
 
+from .models import BookingStatus, NoShowResolution, NoShowType, PaymentStatus, Settlement
+
 # Fallbacks only for a settings module without the policy block; settings.py is the source.
 DEFAULTS = {
     "BOOKING_FREE_CANCELLATION_HOURS": 24,
@@ -37,6 +39,10 @@ DEFAULTS = {
     "BOOKING_HOLD_MINUTES": 10,
     "BOOKING_REQUEST_RESPONSE_HOURS": 24,
     "PLATFORM_FEE_PERCENT": 15,
+    "PAYMENT_AUTHORIZE_HOURS": 24,
+    "PAYMENT_CAPTURE_HOURS": 24,
+    "PAYMENT_UNPAID_CANCEL_HOURS": 12,
+    "PAYMENT_FIX_MINUTES": 120,
 }
 
 # An instructor must answer a booking request at least this long before the lesson starts.
@@ -117,6 +123,11 @@ def _notice(minutes: int) -> str:
 
 
 # --- deadlines -------------------------------------------------------------------------
+
+
+def free_hours() -> int:
+    """BOOKING_FREE_CANCELLATION_HOURS, for pages that state the policy."""
+    return _setting("BOOKING_FREE_CANCELLATION_HOURS")
 
 
 def free_cancellation_deadline(*, lesson_start: dt.datetime) -> dt.datetime:
@@ -312,3 +323,281 @@ def booking_window_problem(
     if begin - current > dt.timedelta(days=horizon_days):
         return f"You can book up to {_plural(horizon_days, 'day')} ahead."
     return None
+
+
+# --- paying for a lesson ---------------------------------------------------------------
+
+
+def authorization_due(*, lesson_start: dt.datetime, now: dt.datetime) -> bool:
+    """The card is authorized PAYMENT_AUTHORIZE_HOURS before the lesson: at checkout (with the
+    student there to answer their bank) when the lesson is already that close."""
+    return _utc("now", now) >= _utc("lesson_start", lesson_start) - dt.timedelta(
+        hours=_setting("PAYMENT_AUTHORIZE_HOURS")
+    )
+
+
+def capture_due(*, lesson_end: dt.datetime, now: dt.datetime) -> bool:
+    """A completed lesson is charged PAYMENT_CAPTURE_HOURS after it ends (the window to report a
+    no-show or dispute it)."""
+    return _utc("now", now) >= _utc("lesson_end", lesson_end) + dt.timedelta(hours=_setting("PAYMENT_CAPTURE_HOURS"))
+
+
+def unpaid_deadline(*, lesson_start: dt.datetime, failed_at: dt.datetime) -> dt.datetime | None:
+    """Until when a student may fix a failed authorization before the lesson is cancelled.
+
+    PAYMENT_UNPAID_CANCEL_HOURS before the lesson, but never sooner than PAYMENT_FIX_MINUTES after
+    the failure (the student always has time to act) and never after the lesson starts (a lesson
+    is not cancelled while it happens). None when the lesson had already started: then nothing is
+    cancelled, and the charge is tried again when the lesson is settled."""
+    start = _utc("lesson_start", lesson_start)
+    failed = _utc("failed_at", failed_at)
+    if failed >= start:
+        return None
+    fix_by = min(failed + dt.timedelta(minutes=_setting("PAYMENT_FIX_MINUTES")), start)
+    return max(start - dt.timedelta(hours=_setting("PAYMENT_UNPAID_CANCEL_HOURS")), fix_by)
+
+
+def settlement_due(
+    *, status: str, lesson_end: dt.datetime, now: dt.datetime, no_show_type: str = "", no_show_resolution: str = ""
+) -> str:
+    """What a finished booking's money does, once that is known: Settlement.CHARGE, RELEASE or
+    "" (not known yet). Cancellations record their own (`cancellation_outcome`)."""
+    if status == BookingStatus.COMPLETED:
+        return Settlement.CHARGE if capture_due(lesson_end=lesson_end, now=now) else ""
+    if status == BookingStatus.NO_SHOW and no_show_resolution == NoShowResolution.UPHELD:
+        return Settlement.CHARGE if no_show_type == NoShowType.STUDENT else Settlement.RELEASE
+    if status in (BookingStatus.DECLINED, BookingStatus.EXPIRED):
+        return Settlement.RELEASE
+    return ""
+
+
+def locked_funds_outcome(
+    *, status: str, cancelled_by: str = "", no_show_type: str = "", no_show_resolution: str = ""
+) -> str:
+    """Money locked by a late reschedule follows the lesson it moved to (`status` and the rest
+    describe that lesson): paid to the instructor once it happens or the student drops it;
+    refunded when the instructor's side fails it. "" while that lesson is still open."""
+    if status == BookingStatus.COMPLETED:
+        return "paid_to_instructor"
+    if status == BookingStatus.CANCELLED:
+        return "paid_to_instructor" if cancelled_by == STUDENT else "refunded"
+    if status in (BookingStatus.DECLINED, BookingStatus.EXPIRED):
+        return "refunded"
+    if status == BookingStatus.NO_SHOW and no_show_resolution == NoShowResolution.UPHELD:
+        return "paid_to_instructor" if no_show_type == NoShowType.STUDENT else "refunded"
+    return ""
+
+
+def payment_fixable(*, booking_status: str, payment_status: str, settlement: str) -> bool:
+    """Whether the student can still fix a failed authorization: while the lesson is on (confirmed,
+    or done and not settled yet), or at any time while money is owed for it (a charged cancellation,
+    an upheld no-show of the student)."""
+    if payment_status not in (PaymentStatus.FAILED, PaymentStatus.ACTION_REQUIRED):
+        return False
+    if settlement == Settlement.CHARGE:
+        return True
+    if settlement == Settlement.RELEASE:
+        return False
+    return booking_status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+# --- what each party may do to a lesson now ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonFacts:
+    """What the rules need to know about a lesson (bookings.services.lesson_facts reads them)."""
+
+    status: str
+    start_at: dt.datetime
+    end_at: dt.datetime
+    price_cents: int
+    hold_expires_at: dt.datetime | None = None
+    request_deadline: dt.datetime | None = None
+    reschedule_count: int = 0
+    no_show_reported_by: str = ""  # STUDENT or INSTRUCTOR, when a no-show report exists
+    no_show_disputed: bool = False
+    no_show_resolved: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    allowed: bool
+    reason: str = ""  # refused: why (shown as is); allowed: what it costs, when the action has a cost
+    code: str = ""  # refused: the error code every channel answers with
+
+
+@dataclass(frozen=True)
+class LessonActions:
+    """Every action on one lesson for one party, now. Services enforce it; pages, the API and the
+    admin only read it."""
+
+    cancel: Action
+    cancellation: CancellationOutcome | None
+    reschedule: Action
+    rescheduling: RescheduleOutcome | None
+    report_no_show: Action
+    dispute_no_show: Action
+    accept: Action
+    decline: Action
+    finish_checkout: Action
+    resolve_no_show: Action
+
+    @property
+    def any_allowed(self) -> bool:
+        return any(getattr(self, name).allowed for name in ACTION_NAMES)
+
+
+ACTION_NAMES = (
+    "cancel",
+    "reschedule",
+    "report_no_show",
+    "dispute_no_show",
+    "accept",
+    "decline",
+    "finish_checkout",
+    "resolve_no_show",
+)
+PARTIES = (STUDENT, INSTRUCTOR, STAFF)
+FORBIDDEN = "forbidden"
+INVALID = "invalid_transition"
+
+
+def _yes(reason: str = "") -> Action:
+    return Action(True, reason)
+
+
+def _no(reason: str, code: str = INVALID) -> Action:
+    return Action(False, reason, code)
+
+
+def _status_words(status: str) -> str:
+    return BookingStatus(status).label.lower()
+
+
+def lesson_actions(facts: LessonFacts, *, party: str, now: dt.datetime) -> LessonActions:
+    """What `party` (STUDENT, INSTRUCTOR or STAFF) may do to this lesson at `now`, and at what cost."""
+    if party not in PARTIES:
+        raise ValueError(f"party must be one of {', '.join(PARTIES)}, not {party!r}")
+    current = _utc("now", now)
+    cancel, cancellation = _cancel(facts, party, current)
+    reschedule, rescheduling = _reschedule(facts, party, current)
+    answer = _answer_request(facts, party, current)
+    return LessonActions(
+        cancel=cancel,
+        cancellation=cancellation,
+        reschedule=reschedule,
+        rescheduling=rescheduling,
+        report_no_show=_report_no_show(facts, party, current),
+        dispute_no_show=_dispute_no_show(facts, party),
+        accept=answer,
+        decline=answer,
+        finish_checkout=_finish_checkout(facts, party, current),
+        resolve_no_show=_resolve_no_show(facts, party),
+    )
+
+
+def _hold_live(facts: LessonFacts, now: dt.datetime) -> bool:
+    return facts.status == BookingStatus.HELD and facts.hold_expires_at is not None and facts.hold_expires_at > now
+
+
+def _request_open(facts: LessonFacts, now: dt.datetime) -> bool:
+    return (
+        facts.status == BookingStatus.REQUESTED and facts.request_deadline is not None and facts.request_deadline > now
+    )
+
+
+def _cancel(facts: LessonFacts, party: str, now: dt.datetime) -> tuple[Action, CancellationOutcome | None]:
+    status = facts.status
+    if status == BookingStatus.HELD and not _hold_live(facts, now):
+        return _no("This checkout has timed out: there is nothing to cancel."), None
+    if status == BookingStatus.REQUESTED and not _request_open(facts, now):
+        return _no("This request has expired: there is nothing to cancel."), None
+    if status not in (BookingStatus.HELD, BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+        return _no(f"This lesson is {_status_words(status)}: there is nothing to cancel."), None
+    if party == INSTRUCTOR and status == BookingStatus.HELD:
+        return _no("A student is still checking out: this is not a lesson yet.", FORBIDDEN), None
+    if party == INSTRUCTOR and status == BookingStatus.REQUESTED:
+        return _no("This is a request: decline it instead of cancelling."), None
+    try:
+        outcome = cancellation_outcome(
+            cancelled_by=party,
+            lesson_start=facts.start_at,
+            now=now,
+            price_cents=facts.price_cents,
+            confirmed=status == BookingStatus.CONFIRMED,
+        )
+    except PolicyViolation as violation:
+        return _no(violation.message, violation.code), None
+    return _yes(outcome.reason), outcome
+
+
+def _reschedule(facts: LessonFacts, party: str, now: dt.datetime) -> tuple[Action, RescheduleOutcome | None]:
+    if party != STUDENT:
+        return _no("Only the student can reschedule; instructors can cancel instead.", FORBIDDEN), None
+    if facts.status == BookingStatus.REQUESTED:
+        return _no("Your instructor has not accepted this request yet: cancel it and request another time."), None
+    if facts.status != BookingStatus.CONFIRMED:
+        return _no(f"This lesson is {_status_words(facts.status)}, so it can't be moved."), None
+    outcome = reschedule_outcome(
+        lesson_start=facts.start_at, now=now, reschedule_count=facts.reschedule_count, price_cents=facts.price_cents
+    )
+    if not outcome.allowed:
+        code = "lesson_started" if now >= _utc("start_at", facts.start_at) else "policy_violation"
+        return _no(outcome.reason, code), outcome
+    return _yes(outcome.reason), outcome
+
+
+def _report_no_show(facts: LessonFacts, party: str, now: dt.datetime) -> Action:
+    if party == STAFF:
+        return _no("Only the student or the instructor can report a no-show.", FORBIDDEN)
+    if facts.status == BookingStatus.NO_SHOW:
+        return _no("A no-show has already been reported for this lesson.")
+    if facts.status not in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
+        return _no(f"This lesson is {_status_words(facts.status)}: there is nothing to report.")
+    if now < _utc("start_at", facts.start_at):
+        return _no("You can report a no-show once the lesson has started.", "policy_violation")
+    if not can_report_no_show(lesson_start=facts.start_at, lesson_end=facts.end_at, now=now):
+        hours = _setting("BOOKING_NO_SHOW_REPORT_HOURS")
+        return _no(f"No-shows can be reported until {_hours(hours)} after the lesson ends.", "policy_violation")
+    return _yes()
+
+
+def _dispute_no_show(facts: LessonFacts, party: str) -> Action:
+    if facts.status != BookingStatus.NO_SHOW or not facts.no_show_reported_by:
+        return _no("There is no no-show report on this lesson.")
+    if party == STAFF:
+        return _no("Only the person reported can dispute a no-show; staff resolve it.", FORBIDDEN)
+    if party == facts.no_show_reported_by:
+        return _no("You made this report; the other person can dispute it.", FORBIDDEN)
+    if facts.no_show_disputed or facts.no_show_resolved:
+        return _no("This report has already been disputed or decided.")
+    return _yes()
+
+
+def _answer_request(facts: LessonFacts, party: str, now: dt.datetime) -> Action:
+    if party != INSTRUCTOR:
+        return _no("Only the lesson's instructor can answer a request.", FORBIDDEN)
+    if facts.status != BookingStatus.REQUESTED:
+        return _no(f"This lesson is {_status_words(facts.status)}: there is no request to answer.")
+    if not _request_open(facts, now):
+        return _no("This request has expired.")
+    return _yes()
+
+
+def _finish_checkout(facts: LessonFacts, party: str, now: dt.datetime) -> Action:
+    if party != STUDENT:
+        return _no("Only the student can check out.", FORBIDDEN)
+    if facts.status == BookingStatus.HELD and not _hold_live(facts, now):
+        return _no("Your hold on this time ran out. Please pick the time again.", "hold_expired")
+    if facts.status != BookingStatus.HELD:
+        return _no(f"This lesson is {_status_words(facts.status)}: checkout is over.")
+    return _yes()
+
+
+def _resolve_no_show(facts: LessonFacts, party: str) -> Action:
+    if party != STAFF:
+        return _no("Staff resolve no-show reports.", FORBIDDEN)
+    if facts.status != BookingStatus.NO_SHOW or not facts.no_show_reported_by or facts.no_show_resolved:
+        return _no("There is no open no-show report on this lesson.")
+    return _yes()

@@ -1,10 +1,17 @@
-"""Every booking state change: one function per transition, each atomic, each checking
-that its transition is allowed. Nothing else assigns Booking.status.
+"""Every booking state change: one function per transition, each atomic, each checking that
+its transition is allowed. Nothing else assigns Booking.status.
 
-Concurrency: a booking attempt locks the instructor's profile row (select_for_update) so
-the friendly checks (buffer, lessons per day) see a settled calendar; the exclusion
-constraints on bookings are the guarantee underneath, also across instructors for one
-student. Side effects run on commit.
+What a person may do to a lesson is answered by one policy, `policies.lesson_actions`; every
+transition here enforces it (`_require`), and pages, the API and the admin only read it
+(`actions_for`).
+
+Locks: a transition locks the booking row first and, when it records a money decision, the
+booking's payment row after it (booking before payment, everywhere: payments' own steps and
+webhooks lock only the payment row). A booking attempt also locks the instructor's profile row
+so the friendly checks (buffer, lessons per day) see a settled calendar; the exclusion
+constraints on bookings are the guarantee underneath, also across instructors for one student.
+Side effects run on commit: `booking_event` for people (messaging), `booking_changed` for the
+payments app, which moves the money in a task.
 """
 
 import datetime as dt
@@ -21,10 +28,11 @@ from availability.services import availability_namespace
 from core.cache import bump_namespace
 from core.exceptions import Forbidden
 from core.money import cents_for_minutes
+from core.services import record_audit
 from core.timeutil import now as current_time
 from instructors.models import InstructorProfile, InstructorService, LocationType
 
-from . import payment_seam, policies
+from . import notices, payment_seam, policies, selectors
 from .errors import (
     DayFull,
     HoldExpired,
@@ -32,18 +40,38 @@ from .errors import (
     InvalidTransition,
     OutsideAvailability,
     OutsideBookingWindow,
+    PaymentNotSecured,
     PolicyViolation,
     SlotUnavailable,
     StudentBusy,
 )
-from .models import ACTIVE_STATUSES, Booking, BookingNoShow, BookingStatus, NoShowResolution, NoShowType, Party
+from .models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingNoShow,
+    BookingPayment,
+    BookingStatus,
+    NoShowResolution,
+    NoShowType,
+    Party,
+)
+from .openings import SLOT_STEP_MINUTES
 from .satellites import ensure_lock, ensure_no_show, ensure_reschedule
-from .signals import booking_event
+from .signals import booking_changed, booking_event
 
 log = logging.getLogger("bookings")
 
 ADDRESS_REQUIRED = {LocationType.STUDENT_LOCATION}
 UPCOMING_FOR_CANCEL = [BookingStatus.HELD, BookingStatus.REQUESTED, BookingStatus.CONFIRMED]
+UNPAID_CANCELLATION_REASON = "The payment didn't go through."
+# A refusal from the policy becomes the domain error every channel answers with.
+REFUSALS = {
+    "forbidden": Forbidden,
+    "hold_expired": HoldExpired,
+    "invalid_transition": InvalidTransition,
+    "lesson_started": PolicyViolation,
+    "policy_violation": PolicyViolation,
+}
 EXCLUSION_CONSTRAINTS = {
     "bookings_booking_no_instructor_overlap": SlotUnavailable,
     "bookings_booking_no_student_overlap": StudentBusy,
@@ -64,6 +92,12 @@ def _announce(booking: Booking, event: str) -> None:
     transaction.on_commit(lambda: booking_event.send(sender=Booking, booking_id=booking_id, event=event))
 
 
+def _changed(booking: Booking) -> None:
+    """Tell the payments app once the change commits: it moves the money in a task."""
+    booking_id = booking.pk
+    transaction.on_commit(lambda: booking_changed.send(sender=Booking, booking_id=booking_id))
+
+
 def _set_status(booking: Booking, to: str, *, allowed_from, extra_fields=()) -> None:
     if booking.status not in allowed_from:
         raise InvalidTransition(
@@ -72,6 +106,7 @@ def _set_status(booking: Booking, to: str, *, allowed_from, extra_fields=()) -> 
         )
     booking.status = to
     booking.save(update_fields=["status", "updated_at", *extra_fields])
+    _changed(booking)
 
 
 def _locked(booking: Booking) -> Booking:
@@ -79,7 +114,8 @@ def _locked(booking: Booking) -> Booking:
     return Booking.objects.select_for_update().select_related("instructor__user", "student").get(pk=booking.pk)
 
 
-def _party(booking: Booking, user: User) -> str:
+def party_of(booking: Booking, user: User) -> str:
+    """Party.STUDENT, INSTRUCTOR or STAFF (who may manage any booking); anyone else: Forbidden."""
     if user.pk == booking.student_id:
         return Party.STUDENT
     if user.pk == booking.instructor.user_id:
@@ -87,6 +123,51 @@ def _party(booking: Booking, user: User) -> str:
     if user.has_perm("bookings.manage_any_booking"):
         return Party.STAFF
     raise Forbidden("This is not your booking.")
+
+
+def lesson_facts(booking: Booking) -> policies.LessonFacts:
+    """What the policy reads about a booking (its no-show and reschedule satellites are loaded
+    with it by the selectors)."""
+    no_show = selectors.satellite(booking, "no_show")
+    reported_by = ""
+    if no_show is not None:
+        reported_by = Party.INSTRUCTOR if no_show.no_show_type == NoShowType.STUDENT else Party.STUDENT
+    return policies.LessonFacts(
+        status=booking.status,
+        start_at=booking.start_at,
+        end_at=booking.end_at,
+        price_cents=booking.price_cents,
+        hold_expires_at=booking.hold_expires_at,
+        request_deadline=booking.request_deadline,
+        reschedule_count=reschedule_count(booking),
+        no_show_reported_by=reported_by,
+        no_show_disputed=bool(no_show and no_show.disputed_at),
+        no_show_resolved=bool(no_show and no_show.resolved_at),
+    )
+
+
+def actions_for(booking: Booking, user: User, *, now: dt.datetime | None = None) -> policies.LessonActions:
+    """What `user` may do to this booking now (Forbidden when it is not theirs)."""
+    return policies.lesson_actions(lesson_facts(booking), party=party_of(booking, user), now=now or current_time())
+
+
+def require(action: policies.Action) -> None:
+    """Raise the refusal of an action the policy does not allow, as every channel answers it."""
+    if not action.allowed:
+        raise REFUSALS.get(action.code, InvalidTransition)(action.reason, code=action.code or None)
+
+
+def _audit_staff(booking: Booking, user: User, party: str, action: str, *, before: str, reason: str = "") -> None:
+    """Every staff action on a lesson leaves an audit row."""
+    if party == Party.STAFF:
+        record_audit(
+            actor=user,
+            action=action,
+            target=booking,
+            reason=reason,
+            before={"status": before},
+            after={"status": booking.status},
+        )
 
 
 # --- booking a lesson ---------------------------------------------------------------------------
@@ -114,6 +195,11 @@ def _lesson_slot(profile: InstructorProfile, start_at: dt.datetime, duration: in
         or bitmaps.local_minute_to_utc(local_date, start_minute, tz_name) != start_at
     ):
         raise OutsideAvailability("Lessons start and end on the same day, at a time that exists on the clock.")
+    if start_minute % SLOT_STEP_MINUTES:
+        raise OutsideAvailability(
+            f"Lessons start on the instructor's {SLOT_STEP_MINUTES}-minute grid: pick one of the times offered.",
+            fields={"start_at": "Not one of the times offered."},
+        )
     end_at = bitmaps.local_minute_to_utc(local_date, end_minute, tz_name)
     return Slot(local_date, start_minute, end_minute, start_at, end_at)
 
@@ -220,7 +306,7 @@ def hold_booking(
             )
             booking.hold_expires_at = policies.hold_expires_at(now=now)
             _insert(booking)
-            payment_seam.on_booking_confirmed(booking)
+            payment_seam.on_hold(booking)
             _calendar_changed(booking)
             return booking
     except (SlotUnavailable, StudentBusy):
@@ -261,17 +347,12 @@ def _clock(minute: int) -> dt.time:
 
 
 def confirm_booking(
-    *,
-    booking: Booking,
-    student: User,
-    location_type: str,
-    address: str = "",
-    note: str = "",
-    payment_method_id: str | None = None,
-    use_credit: bool = True,
+    *, booking: Booking, student: User, location_type: str, address: str = "", note: str = ""
 ) -> Booking:
-    """Finish checkout: choose where, then confirm (or send a request when the instructor
-    confirms bookings themselves). Confirming twice returns the booking as it is."""
+    """Finish checkout once the payment is planned (payments' checkout does that first): choose
+    where, then confirm, or send a request when the instructor confirms bookings themselves.
+    Refused while a lesson inside the authorization window has no authorized card: nothing says
+    "booked" before the money is secured. Confirming twice returns the booking as it is."""
     with transaction.atomic():
         booking = _locked(booking)
         if booking.student_id != student.pk:
@@ -283,11 +364,29 @@ def confirm_booking(
         if hold_ran_out:
             _expire(booking)  # committed: the time is free again even though we refuse
         else:
+            require(policies.lesson_actions(lesson_facts(booking), party=Party.STUDENT, now=now).finish_checkout)
+            check_checkout_choices(booking, location_type=location_type, address=address)
+            _require_payment_secured(booking, now)
             _finish_checkout(booking, location_type=location_type, address=address, note=note, now=now)
-            payment_seam.on_checkout(booking, payment_method_id=payment_method_id, use_credit=use_credit)
     if hold_ran_out:
         raise HoldExpired()
     return booking
+
+
+def check_checkout_choices(booking: Booking, *, location_type: str, address: str) -> None:
+    """The checkout form's choices, checked before anything is paid (InvalidOption)."""
+    if location_type not in booking.offering.location_types:
+        raise InvalidOption(
+            "Choose one of the places this lesson is offered.", fields={"location_type": "Not offered."}
+        )
+    if location_type in ADDRESS_REQUIRED and not address.strip():
+        raise InvalidOption("Tell your instructor the address for the lesson.", fields={"address": "Required."})
+
+
+def _require_payment_secured(booking: Booking, now: dt.datetime) -> None:
+    payment = BookingPayment.objects.select_for_update().filter(booking=booking).first()
+    if payment is None or not payment_seam.payment_ready(payment, lesson_start=booking.start_at, now=now):
+        raise PaymentNotSecured()
 
 
 def _finish_checkout(booking: Booking, *, location_type: str, address: str, note: str, now: dt.datetime) -> None:
@@ -312,35 +411,39 @@ def _finish_checkout(booking: Booking, *, location_type: str, address: str, note
 
 
 def _choose_location(booking: Booking, *, location_type: str, address: str) -> None:
-    if location_type not in booking.offering.location_types:
-        raise InvalidOption(
-            "Choose one of the places this lesson is offered.", fields={"location_type": "Not offered."}
-        )
     address = address.strip()
-    if location_type in ADDRESS_REQUIRED and not address:
-        raise InvalidOption("Tell your instructor the address for the lesson.", fields={"address": "Required."})
     booking.location_type = location_type
     booking.location_address = address[:300] if location_type != LocationType.ONLINE else ""
 
 
-@transaction.atomic
-def cancel_unpaid_booking(*, booking: Booking) -> Booking:
-    """The payment was not completed by its deadline: the system cancels the lesson and both
-    people are told (payments decides this; the seam releases the money)."""
-    booking = _locked(booking)
-    booking.cancelled_at = current_time()
-    booking.cancelled_by = Party.SYSTEM
-    booking.cancellation_reason = "The payment was not completed in time."
-    _set_status(
-        booking,
-        BookingStatus.CANCELLED,
-        allowed_from=UPCOMING_FOR_CANCEL,
-        extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
-    )
-    payment_seam.on_unpaid_cancellation(booking)
-    _announce(booking, "cancelled")
-    _calendar_changed(booking)
-    return booking
+def cancel_unpaid_lessons(*, now: dt.datetime | None = None) -> int:
+    """Beat task: confirmed lessons whose failed payment was not fixed by its deadline are
+    cancelled by the system, and both people are told. Safe to run twice or concurrently."""
+    now = now or current_time()
+    cancelled = 0
+    for booking_id in selectors.unpaid_past_deadline(now):
+        with transaction.atomic():
+            booking = Booking.objects.select_for_update(skip_locked=True).filter(pk=booking_id).first()
+            if booking is None:
+                continue
+            payment = BookingPayment.objects.select_for_update().get(booking=booking)  # booking before payment
+            if not selectors.is_unpaid_past_deadline(booking, payment, now):
+                continue  # fixed, cancelled or moved since the read above
+            booking.cancelled_at = now
+            booking.cancelled_by = Party.SYSTEM
+            booking.cancellation_reason = UNPAID_CANCELLATION_REASON
+            _set_status(
+                booking,
+                BookingStatus.CANCELLED,
+                allowed_from=[BookingStatus.CONFIRMED],
+                extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
+            )
+            payment_seam.on_unpaid_cancellation(booking)
+            _announce(booking, "cancelled")
+            _calendar_changed(booking)
+            transaction.on_commit(lambda booking_id=booking.pk: notices.email_unpaid_cancellation(booking_id))
+            cancelled += 1
+    return cancelled
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -350,8 +453,7 @@ def cancel_unpaid_booking(*, booking: Booking) -> Booking:
 def accept_request(*, booking: Booking, instructor_user: User) -> Booking:
     booking = _locked(booking)
     _require_instructor(booking, instructor_user)
-    if booking.request_deadline and booking.request_deadline <= current_time():
-        raise InvalidTransition("This request has expired.")
+    require(actions_for(booking, instructor_user).accept)
     booking.confirmed_at = current_time()
     _set_status(booking, BookingStatus.CONFIRMED, allowed_from=[BookingStatus.REQUESTED], extra_fields=["confirmed_at"])
     _announce(booking, "confirmed")
@@ -362,6 +464,7 @@ def accept_request(*, booking: Booking, instructor_user: User) -> Booking:
 def decline_request(*, booking: Booking, instructor_user: User, reason: str = "") -> Booking:
     booking = _locked(booking)
     _require_instructor(booking, instructor_user)
+    require(actions_for(booking, instructor_user).decline)
     booking.cancelled_at = current_time()
     booking.cancelled_by = Party.INSTRUCTOR
     booking.cancellation_reason = reason.strip()[:300]
@@ -383,8 +486,11 @@ def _require_instructor(booking: Booking, user: User) -> None:
 
 
 def _expire(booking: Booking) -> None:
+    was_request = booking.status == BookingStatus.REQUESTED
     _set_status(booking, BookingStatus.EXPIRED, allowed_from=[BookingStatus.HELD, BookingStatus.REQUESTED])
     payment_seam.on_booking_released(booking)
+    if was_request:  # an abandoned checkout tells nobody; an unanswered request tells both
+        _announce(booking, "expired")
     _calendar_changed(booking)
 
 
@@ -412,31 +518,15 @@ def _expire_where(condition: Q) -> int:
 # --- cancel, reschedule, complete ------------------------------------------------------------
 
 
-def cancellation_preview(*, booking: Booking, user: User) -> policies.CancellationOutcome:
-    """What cancelling now would cost, to show before the user confirms."""
-    if booking.status not in UPCOMING_FOR_CANCEL:
-        raise InvalidTransition("Only upcoming lessons can be cancelled.", current_status=booking.status)
-    try:
-        return policies.cancellation_outcome(
-            cancelled_by=_policy_party(_party(booking, user)),
-            lesson_start=booking.start_at,
-            now=current_time(),
-            price_cents=booking.price_cents,
-            confirmed=booking.status == BookingStatus.CONFIRMED,
-        )
-    except policies.PolicyViolation as violation:
-        raise PolicyViolation(violation.message, code=violation.code) from violation
-
-
-def _policy_party(party: str) -> str:
-    return policies.STAFF if party == Party.STAFF else party
-
-
 @transaction.atomic
 def cancel_booking(*, booking: Booking, user: User, reason: str = "") -> policies.CancellationOutcome:
+    """Cancel (or withdraw) a lesson, as the policy allows `user` now, at the cost it states."""
     booking = _locked(booking)
-    party = _party(booking, user)
-    outcome = cancellation_preview(booking=booking, user=user)
+    party = party_of(booking, user)
+    actions = actions_for(booking, user)
+    require(actions.cancel)
+    outcome = actions.cancellation
+    before = booking.status
     abandoned_checkout = booking.status == BookingStatus.HELD  # nothing the other side ever saw
     booking.cancelled_at = current_time()
     booking.cancelled_by = party
@@ -451,6 +541,7 @@ def cancel_booking(*, booking: Booking, user: User, reason: str = "") -> policie
     if not abandoned_checkout:
         _announce(booking, "cancelled")
     _calendar_changed(booking)
+    _audit_staff(booking, user, party, "cancel_booking", before=before, reason=booking.cancellation_reason)
     return outcome
 
 
@@ -460,16 +551,40 @@ def reschedule_count(booking: Booking) -> int:
     return previous.count if previous is not None else 0
 
 
-def reschedule_preview(*, booking: Booking, user: User) -> policies.RescheduleOutcome:
-    if _party(booking, user) != Party.STUDENT:
-        raise Forbidden("Only the student can reschedule; instructors can cancel instead.")
-    if booking.status != BookingStatus.CONFIRMED:
-        raise InvalidTransition("Only confirmed lessons can be rescheduled.", current_status=booking.status)
-    return policies.reschedule_outcome(
-        lesson_start=booking.start_at,
-        now=current_time(),
-        reschedule_count=reschedule_count(booking),
-        price_cents=booking.price_cents,
+@dataclass(frozen=True)
+class RescheduleTerms:
+    """What moving a lesson to a new time changes, for the confirmation step."""
+
+    new_start_at: dt.datetime
+    new_end_at: dt.datetime
+    outcome: policies.RescheduleOutcome  # what the move itself costs
+    cancel_after_move: policies.CancellationOutcome  # cancelling right after the move, counted from the new time
+    free_cancel_until: dt.datetime | None  # free cancellation of the moved lesson ends then (None: never free)
+
+
+def reschedule_terms(*, booking: Booking, user: User, start_at: dt.datetime) -> RescheduleTerms:
+    """What moving this lesson to `start_at` would do, checked as the move checks it (the policy,
+    the grid, the instructor's openings, both calendars) but holding nothing."""
+    actions = actions_for(booking, user)
+    require(actions.reschedule)
+    start_at = start_at.astimezone(dt.UTC)
+    if start_at == booking.start_at:
+        raise InvalidOption("That is the lesson's time already: pick another time.", fields={"start_at": "Same time."})
+    now = current_time()
+    _validate_request(
+        student=user, offering=booking.offering, start_at=start_at, duration=booking.duration_minutes, now=now
+    )
+    slot = _lesson_slot(booking.instructor, start_at, booking.duration_minutes)
+    _check_calendar(booking.instructor, student=user, slot=slot, ignore_pk=booking.pk)
+    free_until = policies.free_cancellation_deadline(lesson_start=slot.start_at)
+    return RescheduleTerms(
+        new_start_at=slot.start_at,
+        new_end_at=slot.end_at,
+        outcome=actions.rescheduling,
+        cancel_after_move=policies.cancellation_outcome(
+            cancelled_by=policies.STUDENT, lesson_start=slot.start_at, now=now, price_cents=booking.price_cents
+        ),
+        free_cancel_until=free_until if free_until > now else None,
     )
 
 
@@ -481,14 +596,17 @@ def reschedule_booking(*, booking: Booking, user: User, start_at: dt.datetime, i
     if existing is not None:
         return existing
     booking = _locked(booking)
-    outcome = reschedule_preview(booking=booking, user=user)
-    if not outcome.allowed:
-        raise PolicyViolation(outcome.reason)
+    actions = actions_for(booking, user)
+    require(actions.reschedule)
+    outcome = actions.rescheduling
+    start_at = start_at.astimezone(dt.UTC)
+    if start_at == booking.start_at:
+        raise InvalidOption("That is the lesson's time already: pick another time.", fields={"start_at": "Same time."})
     now = current_time()
     slot = _claim_slot(
         student=user,
         offering=booking.offering,
-        start_at=start_at.astimezone(dt.UTC),
+        start_at=start_at,
         duration=booking.duration_minutes,
         now=now,
         ignore_pk=booking.pk,
@@ -516,6 +634,7 @@ def reschedule_booking(*, booking: Booking, user: User, start_at: dt.datetime, i
     if outcome.lock_funds:
         ensure_lock(booking, locked_at=now, amount_cents=booking.price_cents)
     payment_seam.on_booking_rescheduled(booking, new, lock_funds=outcome.lock_funds)
+    _changed(new)
     _announce(new, "rescheduled")
     _calendar_changed(booking)
     return new
@@ -548,11 +667,8 @@ def complete_finished_lessons(*, now: dt.datetime | None = None) -> int:
 def report_no_show(*, booking: Booking, user: User, note: str = "") -> BookingNoShow:
     """The student reports the instructor missing, or the instructor the student."""
     booking = _locked(booking)
-    party = _party(booking, user)
-    if party == Party.STAFF:
-        raise Forbidden("Only the student or the instructor can report a no-show.")
-    if not policies.can_report_no_show(lesson_start=booking.start_at, lesson_end=booking.end_at, now=current_time()):
-        raise PolicyViolation("No-shows can be reported from the lesson's start until 24 hours after it ends.")
+    party = party_of(booking, user)
+    require(actions_for(booking, user).report_no_show)
     no_show_type = NoShowType.INSTRUCTOR if party == Party.STUDENT else NoShowType.STUDENT
     _set_status(booking, BookingStatus.NO_SHOW, allowed_from=[BookingStatus.CONFIRMED, BookingStatus.COMPLETED])
     return ensure_no_show(
@@ -563,15 +679,10 @@ def report_no_show(*, booking: Booking, user: User, note: str = "") -> BookingNo
 @transaction.atomic
 def dispute_no_show(*, booking: Booking, user: User, note: str) -> BookingNoShow:
     booking = _locked(booking)
-    no_show = BookingNoShow.objects.select_for_update().filter(booking=booking).first()
-    if no_show is None or booking.status != BookingStatus.NO_SHOW:
-        raise InvalidTransition("There is no no-show report to dispute.")
-    if no_show.reported_by_id == user.pk or _party(booking, user) == Party.STAFF:
-        raise Forbidden("Only the other person can dispute a no-show report.")
-    if no_show.disputed_at or no_show.resolved_at:
-        raise InvalidTransition("This report has already been disputed or resolved.")
+    require(actions_for(booking, user).dispute_no_show)
     if not note.strip():
         raise InvalidOption("Say what happened.", fields={"note": "Required."})
+    no_show = BookingNoShow.objects.select_for_update().get(booking=booking)
     no_show.disputed_at = current_time()
     no_show.dispute_note = note.strip()[:500]
     no_show.save(update_fields=["disputed_at", "dispute_note", "updated_at"])
@@ -579,16 +690,16 @@ def dispute_no_show(*, booking: Booking, user: User, note: str) -> BookingNoShow
 
 
 @transaction.atomic
-def resolve_no_show(*, booking: Booking, staff_user: User, resolution: str) -> BookingNoShow:
-    """Staff decide: upheld keeps the no-show; dismissed means the lesson happened."""
+def resolve_no_show(*, booking: Booking, staff_user: User, resolution: str, reason: str = "") -> BookingNoShow:
+    """Staff decide: upheld keeps the no-show; dismissed means the lesson happened. Audited."""
     if not staff_user.has_perm("bookings.resolve_no_shows"):
         raise Forbidden("You can't resolve no-show reports.")
     if resolution not in NoShowResolution.values:
         raise InvalidOption("Choose upheld or dismissed.")
     booking = _locked(booking)
-    no_show = BookingNoShow.objects.select_for_update().filter(booking=booking).first()
-    if no_show is None or no_show.resolved_at:
-        raise InvalidTransition("There is no open no-show report on this booking.")
+    require(policies.lesson_actions(lesson_facts(booking), party=Party.STAFF, now=current_time()).resolve_no_show)
+    no_show = BookingNoShow.objects.select_for_update().get(booking=booking)
+    before = {"status": booking.status, "resolution": no_show.resolution}
     no_show.resolution = resolution
     no_show.resolved_at = current_time()
     no_show.resolved_by = staff_user
@@ -598,4 +709,14 @@ def resolve_no_show(*, booking: Booking, staff_user: User, resolution: str) -> B
         _set_status(
             booking, BookingStatus.COMPLETED, allowed_from=[BookingStatus.NO_SHOW], extra_fields=["completed_at"]
         )
+    else:
+        _changed(booking)  # the money can be settled now
+    record_audit(
+        actor=staff_user,
+        action="resolve_no_show",
+        target=booking,
+        reason=reason,
+        before=before,
+        after={"status": booking.status, "resolution": resolution},
+    )
     return no_show

@@ -1,11 +1,16 @@
-"""Booking events for decoupled listeners (messaging posts them into the conversation).
+"""Booking signals for decoupled listeners, each sent after the transaction that changed the
+booking commits. Listeners must not raise into the booking flow.
 
-`booking_event` is sent after the transaction that changed the booking commits, with
-`booking_id` and `event` (one of EVENTS). Listeners must not raise into the booking flow.
+- `booking_event` (`booking_id`, `event`, one of EVENTS): what the two people should hear
+  about; messaging posts it into their conversation.
+- `booking_changed` (`booking_id`): any transition, or a decision recorded on the booking's
+  payment; the payments app moves the money in a Celery task (its beat sweep is the guarantee,
+  this only makes it prompt).
 """
 
 from django.dispatch import Signal
 
-EVENTS = ("booked", "requested", "confirmed", "declined", "cancelled", "rescheduled", "completed")
+EVENTS = ("booked", "requested", "confirmed", "declined", "expired", "cancelled", "rescheduled", "completed")
 
 booking_event = Signal()
+booking_changed = Signal()

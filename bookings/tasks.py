@@ -6,7 +6,8 @@ how many bookings it changed. The services re-check every row under `select_for_
 second run finds nothing left to do and returns 0.
 
 The schedules live in the database (django-celery-beat), created by the data migration
-`bookings/0003_beat_schedules` (holds every minute, requests and completion every 5 minutes).
+`bookings/0003_beat_schedules` (holds every minute, requests and completion every 5 minutes) and
+`bookings/0005_unpaid_sweep_schedule` (unpaid lessons every minute).
 """
 
 import logging
@@ -43,4 +44,12 @@ def complete_finished_lessons() -> int:
     """Confirmed lessons whose end has passed become completed."""
     count = services.complete_finished_lessons()
     log.info("complete_finished_lessons: completed %d lesson(s)", count)
+    return count
+
+
+@shared_task(name="bookings.tasks.cancel_unpaid_lessons", **TASK_OPTIONS)
+def cancel_unpaid_lessons() -> int:
+    """Confirmed lessons whose failed payment was not fixed by its deadline are cancelled."""
+    count = services.cancel_unpaid_lessons()
+    log.info("cancel_unpaid_lessons: cancelled %d unpaid lesson(s)", count)
     return count

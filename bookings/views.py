@@ -1,13 +1,17 @@
-"""Booking pages: the time picker, checkout, the booking page, My Lessons and the
-instructor's bookings. Views parse input, call a service or selector, and render; every
-state change is a POST to a service, and someone else's booking is a 404."""
+"""Booking pages: the time picker, the lesson page, cancelling, rescheduling (with a confirmation
+step), no-shows, My Lessons and the instructor's bookings. (Checkout is a payments page.)
+
+Views parse input, call a service or selector, and render; every state change is a POST to a
+service, and someone else's booking is a 404. What a page offers comes from the one policy
+(`services.actions_for`), the same the services enforce and the API reports; an action the
+policy refuses answers 409 with its reason. A domain error from a service becomes the site's
+problem page with its status (core.middleware.DomainErrorMiddleware)."""
 
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -20,20 +24,15 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import require_permission
-from core.exceptions import DomainError
-from core.forms import apply_domain_error, form_data
+from core.forms import form_data, submit
 from core.money import cents_for_minutes
 from core.timeutil import local_today, to_local
 from core.timeutil import now as current_time
 from instructors import selectors as instructor_selectors
 from instructors.models import InstructorProfile
-from payments import credits as payment_credits
-from payments.gateway import in_test_mode
-from payments.models import SavedCard
 
 from . import openings, policies, selectors, services
-from .errors import HoldExpired
-from .forms import CancelForm, CheckoutForm, DisputeNoShowForm, NoShowForm, PickTimeForm, RescheduleForm
+from .forms import CancelForm, DisputeNoShowForm, NoShowForm, PickTimeForm, RescheduleForm
 from .models import Booking, BookingStatus, Party
 
 BOOK_LESSONS = "accounts.book_lessons"
@@ -95,6 +94,7 @@ class TimesPanel:
     instructor_tz: str
     current_start: dt.datetime | None = None
     count: int = field(default=0)
+    method: str = "post"  # "get": picking a time opens a confirmation step first
 
 
 def times_panel(
@@ -108,6 +108,7 @@ def times_panel(
     action_url: str,
     hidden: dict,
     exclude_booking: Booking | None = None,
+    method: str = "post",
 ) -> TimesPanel:
     """Free start times for one week (week 0 starts today in the viewer's zone)."""
     now = current_time()
@@ -151,6 +152,7 @@ def times_panel(
         instructor_tz=profile.user.timezone,
         current_start=exclude_booking.start_at if exclude_booking else None,
         count=sum(len(day.times) for day in days),
+        method=method,
     )
 
 
@@ -230,18 +232,15 @@ def _hold(request, profile: InstructorProfile):
         messages.error(request, "This service is no longer offered.")
         return redirect(back)
     start_at, duration = form.cleaned_data["start_at"], form.cleaned_data["duration"]
-    try:
-        booking = services.hold_booking(
-            student=request.user,
-            offering=offering,
-            start_at=start_at,
-            duration=duration,
-            idempotency_key=_attempt_key(form.cleaned_data["key"], offering.pk, duration, start_at),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect(back)
-    return redirect("bookings:checkout", booking_id=booking.pk)
+    request.back_url = back  # a refusal (the time was just taken) offers the picker again
+    booking = services.hold_booking(
+        student=request.user,
+        offering=offering,
+        start_at=start_at,
+        duration=duration,
+        idempotency_key=_attempt_key(form.cleaned_data["key"], offering.pk, duration, start_at),
+    )
+    return redirect("payments:checkout", booking_id=booking.pk)
 
 
 # --- what a page may offer for one booking ----------------------------------------------------
@@ -256,71 +255,88 @@ STATUS_TEXT = {
     BookingStatus.EXPIRED: "Request expired",
     BookingStatus.RESCHEDULED: "Moved to another time",
 }
+CANCELLED_BY = {
+    Party.STUDENT: "Cancelled by the student",
+    Party.INSTRUCTOR: "Cancelled by the instructor",
+    Party.STAFF: "Cancelled by staff",
+    Party.SYSTEM: "Cancelled automatically: the payment didn't go through",
+}
 
 
 @dataclass
 class LessonUI:
+    """What one person sees of one lesson: the words, and the actions the policy allows them."""
+
     role: str  # Party.STUDENT or Party.INSTRUCTOR: who is looking
+    actions: policies.LessonActions
     status_text: str
     status_class: str
     other_name: str
     other_timezone: str
     in_progress: bool = False
     ended: bool = False
-    can_cancel: bool = False
-    can_reschedule: bool = False
-    can_report_no_show: bool = False
-    can_answer: bool = False
-    finish_checkout: bool = False
     free_cancel_until: dt.datetime | None = None
     no_show_until: dt.datetime | None = None
 
+    @property
+    def can_cancel(self) -> bool:
+        return self.actions.cancel.allowed
+
+    @property
+    def can_reschedule(self) -> bool:
+        return self.actions.reschedule.allowed
+
+    @property
+    def can_report_no_show(self) -> bool:
+        return self.actions.report_no_show.allowed
+
+    @property
+    def can_dispute_no_show(self) -> bool:
+        return self.actions.dispute_no_show.allowed
+
+    @property
+    def can_answer(self) -> bool:
+        return self.actions.accept.allowed
+
+    @property
+    def finish_checkout(self) -> bool:
+        return self.actions.finish_checkout.allowed
+
+
+def _status_text(booking: Booking, role: str, now: dt.datetime) -> str:
+    status = booking.status
+    if status == BookingStatus.CANCELLED:
+        if booking.cancelled_by == role:
+            return "Cancelled by you"
+        return CANCELLED_BY.get(booking.cancelled_by, "Cancelled")
+    if status == BookingStatus.REQUESTED and role == Party.INSTRUCTOR:
+        return "Needs your answer"
+    if status == BookingStatus.HELD and booking.hold_expires_at <= now:
+        return "Checkout timed out"
+    if status == BookingStatus.CONFIRMED and booking.start_at <= now < booking.end_at:
+        return "In progress"
+    return STATUS_TEXT.get(status, booking.get_status_display())
+
 
 def lesson_ui(booking: Booking, user, now: dt.datetime) -> LessonUI:
+    actions = services.actions_for(booking, user, now=now)
     role = Party.STUDENT if booking.student_id == user.pk else Party.INSTRUCTOR
     student_side = role == Party.STUDENT
-    status = booking.status
-    started = now >= booking.start_at
-    text = STATUS_TEXT.get(status, booking.get_status_display())
-    if status == BookingStatus.CANCELLED:
-        who = {Party.STUDENT: "the student", Party.INSTRUCTOR: "the instructor", Party.STAFF: "staff"}
-        me = Party.STUDENT if student_side else Party.INSTRUCTOR
-        text = (
-            "Cancelled by you"
-            if booking.cancelled_by == me
-            else f"Cancelled by {who.get(booking.cancelled_by, 'staff')}"
-        )
-    if status == BookingStatus.REQUESTED and not student_side:
-        text = "Needs your answer"
-    if status == BookingStatus.HELD and booking.hold_expires_at <= now:
-        text = "Checkout timed out"
     ui = LessonUI(
         role=role,
-        status_text=text,
-        status_class=f"status-{status}",
+        actions=actions,
+        status_text=_status_text(booking, role, now),
+        status_class=f"status-{booking.status}",
         other_name=(booking.instructor.user.public_name if student_side else booking.student.public_name),
         other_timezone=(booking.instructor_timezone if student_side else booking.student.timezone),
+        ended=now >= booking.end_at,
     )
-    ui.ended = now >= booking.end_at
-    if status == BookingStatus.CONFIRMED and started and not ui.ended:
-        ui.in_progress = True
-        ui.status_text = "In progress"
-    if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED) and policies.can_report_no_show(
-        lesson_start=booking.start_at, lesson_end=booking.end_at, now=now
-    ):
-        ui.can_report_no_show = True
+    ui.in_progress = booking.status == BookingStatus.CONFIRMED and booking.start_at <= now < booking.end_at
+    if actions.report_no_show.allowed:
         ui.no_show_until = policies.no_show_report_deadline(lesson_end=booking.end_at)
-    if not started:
-        if student_side:
-            ui.can_cancel = status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
-            ui.can_reschedule = status == BookingStatus.CONFIRMED
-            ui.finish_checkout = status == BookingStatus.HELD and booking.hold_expires_at > now
-        else:
-            ui.can_cancel = status == BookingStatus.CONFIRMED
-            ui.can_answer = status == BookingStatus.REQUESTED and booking.request_deadline > now
-        deadline = policies.free_cancellation_deadline(lesson_start=booking.start_at)
-        if ui.can_cancel and deadline > now:
-            ui.free_cancel_until = deadline
+    deadline = policies.free_cancellation_deadline(lesson_start=booking.start_at)
+    if actions.cancel.allowed and deadline > now:
+        ui.free_cancel_until = deadline
     return ui
 
 
@@ -336,83 +352,11 @@ def _list_url_for(booking: Booking, user) -> str:
     return reverse("bookings:instructor_bookings")
 
 
-# --- checkout ---------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def checkout(request, booking_id):
-    booking = selectors.booking_for_student(request.user, booking_id)
-    if booking is None:
-        raise Http404("No such booking")
-    if booking.status not in (BookingStatus.HELD, BookingStatus.EXPIRED):
-        return redirect("bookings:detail", booking_id=booking.pk)  # already booked (a second click)
-    now = current_time()
-    expired = booking.status == BookingStatus.EXPIRED or booking.hold_expires_at <= now
-    pay = _checkout_payment(request.user, booking)
-    form = CheckoutForm(
-        form_data(request),
-        location_types=booking.offering.location_types,
-        chosen=booking.location_type,
-        cards=pay["cards"],
-        card_needed=pay["card_cents"] > 0,
-    )
-    if request.method == "POST" and not expired and form.is_valid():
-        try:
-            booking = services.confirm_booking(
-                booking=booking,
-                student=request.user,
-                location_type=form.cleaned_data["location_type"],
-                address=form.cleaned_data.get("address", ""),
-                note=form.cleaned_data["note"],
-                payment_method_id=form.cleaned_data.get("payment_method") or None,
-            )
-        except HoldExpired:
-            expired = True
-        except DomainError as error:
-            apply_domain_error(form, error)
-            if error.extra.get("fields"):
-                form.add_error(None, error.message)  # the sentence, above the field's short error
-        else:
-            if booking.status == BookingStatus.REQUESTED:
-                messages.success(request, "Request sent. We'll let you know when your instructor answers.")
-            else:
-                messages.success(request, "You're booked!")
-            return redirect("bookings:detail", booking_id=booking.pk)
-    again_url = (
-        f"{reverse('bookings:book', args=[booking.instructor_id])}?"
-        f"{urlencode({'offering': booking.offering_id, 'duration': booking.duration_minutes})}"
-    )
-    free_until = policies.free_cancellation_deadline(lesson_start=booking.start_at)
-    return render(
-        request,
-        "bookings/checkout.html",
-        {
-            "booking": booking,
-            "form": form,
-            "expired": expired,
-            "again_url": again_url,
-            "free_cancel_until": free_until if free_until > now else None,
-            "free_hours": settings.BOOKING_FREE_CANCELLATION_HOURS,
-            "instructor_name": booking.instructor.user.public_name,
-            "requires_confirmation": booking.instructor.requires_confirmation,
-            "request_hours": settings.BOOKING_REQUEST_RESPONSE_HOURS,
-            "add_card_url": f"{reverse('payments:add_card')}?{urlencode({'next': request.path})}",
-            **pay,
-        },
-    )
-
-
-def _checkout_payment(user, booking: Booking) -> dict:
-    """The card step: platform credit applies first (payments.services.prepare_checkout decides
-    for real at confirm), the rest goes on one of the student's saved cards."""
-    credit = min(payment_credits.balance(user), booking.price_cents)
-    return {
-        "cards": list(SavedCard.objects.filter(user=user)),
-        "credit_cents": credit,
-        "card_cents": booking.price_cents - credit,
-        "test_mode": in_test_mode(),
-    }
+def _refused(action: policies.Action) -> int:
+    """The status a page answers with: 200 when the action is allowed, else its error's 4xx."""
+    if action.allowed:
+        return 200
+    return services.REFUSALS.get(action.code, services.InvalidTransition).status
 
 
 # --- one booking --------------------------------------------------------------------------------
@@ -425,25 +369,32 @@ def _party_booking_or_404(request, booking_id) -> Booking:
     return booking
 
 
+def _student_booking_or_404(request, booking_id) -> Booking:
+    booking = selectors.booking_for_student(request.user, booking_id)
+    if booking is None:
+        raise Http404("No such booking")
+    return booking
+
+
 @login_required
 @require_GET
 def detail(request, booking_id):
     booking = _party_booking_or_404(request, booking_id)
     now = current_time()
     booking.ui = lesson_ui(booking, request.user, now)
-    moved_to = None
-    if booking.status == BookingStatus.RESCHEDULED:
-        moved_to = getattr(booking, "reschedule", None)
     return render(
         request,
         "bookings/detail.html",
         {
             "booking": booking,
             "ui": booking.ui,
-            "moved_to": moved_to,
-            "no_show": getattr(booking, "no_show", None),
-            "moved_from": getattr(booking, "rescheduled_from", None),
-            "free_hours": settings.BOOKING_FREE_CANCELLATION_HOURS,
+            "moved_to": selectors.satellite(booking, "reschedule")
+            if booking.status == BookingStatus.RESCHEDULED
+            else None,
+            "no_show": selectors.satellite(booking, "no_show"),
+            "moved_from": selectors.satellite(booking, "rescheduled_from"),
+            "payment": selectors.satellite(booking, "payment"),
+            "free_hours": policies.free_hours(),
         },
     )
 
@@ -453,112 +404,107 @@ def detail(request, booking_id):
 def cancel(request, booking_id):
     booking = _party_booking_or_404(request, booking_id)
     ui = lesson_ui(booking, request.user, current_time())
-    preview = problem = None
-    if booking.status == BookingStatus.HELD:
-        problem = "This time is only held while you check out; the hold ends by itself, nothing to cancel."
-    elif ui.role == Party.INSTRUCTOR and booking.status == BookingStatus.REQUESTED:
-        problem = "This is a request: decline it instead of cancelling."
-    elif booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
-        problem = f"This lesson is {booking.get_status_display().lower()}: there is nothing to cancel."
-    else:
-        try:
-            preview = services.cancellation_preview(booking=booking, user=request.user)
-        except DomainError as error:
-            problem = error.message
+    action = ui.actions.cancel
     form = CancelForm(form_data(request))
-    if request.method == "POST" and preview is not None and form.is_valid():
-        try:
-            outcome = services.cancel_booking(booking=booking, user=request.user, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("bookings:cancel", booking_id=booking.pk)
+    if request.method == "POST" and action.allowed and form.is_valid():
+        outcome = services.cancel_booking(booking=booking, user=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, f"Lesson cancelled. {outcome.reason}")
         return redirect(_list_url_for(booking, request.user))
-    return render(
-        request,
-        "bookings/cancel.html",
-        {"booking": booking, "ui": ui, "preview": preview, "problem": problem, "form": form},
-    )
+    context = {
+        "booking": booking,
+        "ui": ui,
+        "preview": ui.actions.cancellation,
+        "problem": None if action.allowed else action.reason,
+        "form": form,
+    }
+    return render(request, "bookings/cancel.html", context, status=_refused(action))
+
+
+@login_required
+@require_GET
+def reschedule(request, booking_id):
+    """Step 1: pick a new time (each time opens the confirmation step)."""
+    booking = _student_booking_or_404(request, booking_id)
+    actions = services.actions_for(booking, request.user)
+    context = {
+        "booking": booking,
+        "outcome": actions.rescheduling,
+        "problem": None if actions.reschedule.allowed else actions.reschedule.reason,
+    }
+    if actions.reschedule.allowed:
+        page_url = reverse("bookings:reschedule", args=[booking.pk])
+        context["panel"] = times_panel(
+            request,
+            booking.instructor,
+            duration=booking.duration_minutes,
+            week=_int(request.GET.get("week"), 0),
+            page_url=page_url,
+            params={},
+            action_url=reverse("bookings:reschedule_confirm", args=[booking.pk]),
+            hidden={},
+            exclude_booking=booking,
+            method="get",
+        )
+        if request.htmx and request.htmx.target == TIMES_TARGET:
+            return _partial_vary(render(request, "bookings/_times.html", context))
+    return _partial_vary(render(request, "bookings/reschedule.html", context, status=_refused(actions.reschedule)))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reschedule(request, booking_id):
-    booking = selectors.booking_for_student(request.user, booking_id)
-    if booking is None:
-        raise Http404("No such booking")
-    outcome = services.reschedule_preview(booking=booking, user=request.user)
-    problem = None
-    if booking.status == BookingStatus.REQUESTED:
-        problem = "Your instructor has not accepted this request yet: cancel it and request another time instead."
-    elif booking.status != BookingStatus.CONFIRMED:
-        problem = f"This lesson is {booking.get_status_display().lower()}, so it can't be moved."
-    elif not outcome.allowed:
-        problem = outcome.reason
-    page_url = reverse("bookings:reschedule", args=[booking.pk])
-    week = _int(request.POST.get("week") if request.method == "POST" else request.GET.get("week"), 0)
-    if request.method == "POST" and problem is None:
-        form = RescheduleForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Please pick a time from the list.")
-            return redirect(f"{page_url}?week={week}")
-        try:
-            new = services.reschedule_booking(
-                booking=booking,
-                user=request.user,
-                start_at=form.cleaned_data["start_at"],
-                idempotency_key=form.cleaned_data["key"],
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect(f"{page_url}?week={week}")
-        messages.success(request, f"Lesson moved. {outcome.reason}" if outcome.lock_funds else "Lesson moved.")
-        return redirect("bookings:detail", booking_id=new.pk)
-    context = {"booking": booking, "outcome": outcome, "problem": problem}
-    if problem is None:
-        profile = booking.instructor
-        context["panel"] = times_panel(
-            request,
-            profile,
-            duration=booking.duration_minutes,
-            week=week,
-            page_url=page_url,
-            params={},
-            action_url=page_url,
-            hidden={},
-            exclude_booking=booking,
+def reschedule_confirm(request, booking_id):
+    """Step 2: what the move changes (the new time in both zones, and what cancelling costs
+    afterwards, counted from the new time); POST moves the lesson."""
+    booking = _student_booking_or_404(request, booking_id)
+    form = RescheduleForm(request.POST if request.method == "POST" else request.GET)
+    back = reverse("bookings:reschedule", args=[booking.pk])
+    request.back_url = back
+    if not form.is_valid():
+        messages.error(request, "Please pick a time from the list.")
+        return redirect(back)
+    start_at = form.cleaned_data["start_at"]
+    terms = services.reschedule_terms(booking=booking, user=request.user, start_at=start_at)
+    if request.method == "POST":
+        new = services.reschedule_booking(
+            booking=booking,
+            user=request.user,
+            start_at=start_at,
+            idempotency_key=form.cleaned_data["key"] or _new_key(),
         )
-        if request.htmx and request.htmx.target == TIMES_TARGET:
-            return _partial_vary(render(request, "bookings/_times.html", context))
-    return _partial_vary(render(request, "bookings/reschedule.html", context))
+        messages.success(
+            request, f"Lesson moved. {terms.outcome.reason}" if terms.outcome.lock_funds else "Lesson moved."
+        )
+        return redirect("bookings:detail", booking_id=new.pk)
+    return render(
+        request,
+        "bookings/reschedule_confirm.html",
+        {
+            "booking": booking,
+            "terms": terms,
+            "start_value": start_at.isoformat(),
+            "key": _new_key(),
+            "back_url": back,
+            "free_hours": policies.free_hours(),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_no_show(request, booking_id):
     booking = _party_booking_or_404(request, booking_id)
-    now = current_time()
-    ui = lesson_ui(booking, request.user, now)
-    problem = None
-    if booking.status == BookingStatus.NO_SHOW:
-        problem = "A no-show has already been reported for this lesson."
-    elif not ui.can_report_no_show:
-        if booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED) and now < booking.start_at:
-            problem = "You can report a no-show once the lesson has started."
-        elif booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
-            problem = "No-shows can be reported until 24 hours after the lesson ends; that time has passed."
-        else:
-            problem = f"This lesson is {booking.get_status_display().lower()}: there is nothing to report."
+    ui = lesson_ui(booking, request.user, current_time())
+    action = ui.actions.report_no_show
     form = NoShowForm(form_data(request))
-    if request.method == "POST" and problem is None and form.is_valid():
-        try:
-            services.report_no_show(booking=booking, user=request.user, note=form.cleaned_data["note"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+    if request.method == "POST" and action.allowed and form.is_valid():
+        done = submit(
+            form, lambda: services.report_no_show(booking=booking, user=request.user, note=form.cleaned_data["note"])
+        )
+        if done.ok:
             messages.success(request, "No-show reported. Staff will look at it if it is disputed.")
             return redirect("bookings:detail", booking_id=booking.pk)
-    return render(request, "bookings/no_show.html", {"booking": booking, "ui": ui, "problem": problem, "form": form})
+    context = {"booking": booking, "ui": ui, "problem": None if action.allowed else action.reason, "form": form}
+    return render(request, "bookings/no_show.html", context, status=_refused(action))
 
 
 @login_required
@@ -567,30 +513,16 @@ def dispute_no_show(request, booking_id):
     """The person reported as a no-show says what happened; staff then decide."""
     booking = _party_booking_or_404(request, booking_id)
     ui = lesson_ui(booking, request.user, current_time())
-    no_show = getattr(booking, "no_show", None)
-    problem = _dispute_problem(booking, no_show, request.user)
+    action = ui.actions.dispute_no_show
     form = DisputeNoShowForm(form_data(request))
-    if request.method == "POST" and problem is None and form.is_valid():
-        try:
-            services.dispute_no_show(booking=booking, user=request.user, note=form.cleaned_data["note"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+    if request.method == "POST" and action.allowed and form.is_valid():
+        note = form.cleaned_data["note"]
+        done = submit(form, lambda: services.dispute_no_show(booking=booking, user=request.user, note=note))
+        if done.ok:
             messages.success(request, "Thanks: staff will look at both sides and decide.")
             return redirect("bookings:detail", booking_id=booking.pk)
-    return render(
-        request, "bookings/dispute_no_show.html", {"booking": booking, "ui": ui, "problem": problem, "form": form}
-    )
-
-
-def _dispute_problem(booking, no_show, user) -> str | None:
-    if booking.status != BookingStatus.NO_SHOW or no_show is None:
-        return "There is no no-show report on this lesson."
-    if no_show.reported_by_id == user.pk:
-        return "You made this report; the other person can dispute it."
-    if no_show.disputed_at or no_show.resolved_at:
-        return "This report has already been disputed or decided."
-    return None
+    context = {"booking": booking, "ui": ui, "problem": None if action.allowed else action.reason, "form": form}
+    return render(request, "bookings/dispute_no_show.html", context, status=_refused(action))
 
 
 def _safe_next(request, default: str) -> str:
@@ -600,34 +532,31 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
-@require_permission(TEACH)
-@require_POST
-def accept(request, booking_id):
+def _instructor_booking_or_404(request, booking_id) -> Booking:
     booking = selectors.booking_for_instructor(request.user, booking_id)
     if booking is None:
         raise Http404("No such booking")
-    try:
-        services.accept_request(booking=booking, instructor_user=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Accepted: {booking.student.public_name}'s lesson is confirmed.")
-    return redirect(_safe_next(request, reverse("bookings:instructor_bookings")))
+    return booking
+
+
+@require_permission(TEACH)
+@require_POST
+def accept(request, booking_id):
+    booking = _instructor_booking_or_404(request, booking_id)
+    request.back_url = _safe_next(request, reverse("bookings:instructor_bookings"))
+    services.accept_request(booking=booking, instructor_user=request.user)
+    messages.success(request, f"Accepted: {booking.student.public_name}'s lesson is confirmed.")
+    return redirect(request.back_url)
 
 
 @require_permission(TEACH)
 @require_POST
 def decline(request, booking_id):
-    booking = selectors.booking_for_instructor(request.user, booking_id)
-    if booking is None:
-        raise Http404("No such booking")
-    try:
-        services.decline_request(booking=booking, instructor_user=request.user, reason=request.POST.get("reason", ""))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Declined. {booking.student.public_name} is told and pays nothing.")
-    return redirect(_safe_next(request, reverse("bookings:instructor_bookings")))
+    booking = _instructor_booking_or_404(request, booking_id)
+    request.back_url = _safe_next(request, reverse("bookings:instructor_bookings"))
+    services.decline_request(booking=booking, instructor_user=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, f"Declined. {booking.student.public_name} is told and pays nothing.")
+    return redirect(request.back_url)
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -638,8 +567,8 @@ def decline(request, booking_id):
 def my_lessons(request):
     now = current_time()
     lessons = selectors.student_lessons(request.user, now=now)
-    _with_ui(lessons.upcoming, request.user, now)
-    _with_ui(lessons.past, request.user, now)
+    for group in (lessons.upcoming, lessons.past, lessons.cancelled):
+        _with_ui(group, request.user, now)
     return render(
         request,
         "bookings/my_lessons.html",
@@ -652,8 +581,8 @@ def my_lessons(request):
 def instructor_bookings(request):
     now = current_time()
     profile = selectors.instructor_profile(request.user)
-    lessons = selectors.instructor_lessons(profile, now=now) if profile else selectors.InstructorLessons()
-    for group in (lessons.requests, lessons.upcoming, lessons.past):
+    lessons = selectors.instructor_lessons(request.user, now=now) if profile else selectors.InstructorLessons()
+    for group in (lessons.requests, lessons.upcoming, lessons.past, lessons.cancelled):
         _with_ui(group, request.user, now)
     return render(
         request,

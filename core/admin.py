@@ -27,14 +27,14 @@ class RateLimitRuleAdmin(admin.ModelAdmin):
     search_fields = ("bucket",)
 
     def save_model(self, request, obj, form, change):
-        services.save_rate_limit_rule(obj)
+        services.save_rate_limit_rule(obj, actor=request.user)
 
     def delete_model(self, request, obj):
-        services.delete_rate_limit_rule(obj)
+        services.delete_rate_limit_rule(obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for rule in queryset:
-            services.delete_rate_limit_rule(rule)
+            services.delete_rate_limit_rule(rule, actor=request.user)
 
 
 @admin.register(AuditLog)
@@ -42,13 +42,13 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who looked at or changed what. Rows are written by `services.record_audit` and never
     edited or removed here: the list is read-only, with no add, change or delete."""
 
-    list_display = ("created_at", "actor_email", "action", "target")
+    list_display = ("created_at", "actor_email", "action", "target", "reason")
     list_filter = ("action", ("created_at", admin.DateFieldListFilter))
     list_select_related = ("actor",)
     search_fields = ("=target_id", "actor__email")
     search_help_text = "A target id (exact) or part of the actor's email."
     list_per_page = 100
-    fields = ("created_at", "actor_email", "action", "target", "data")
+    fields = ("created_at", "actor_email", "action", "target", "reason", "before", "after", "data")
     readonly_fields = fields
 
     @admin.display(description="Actor", ordering="actor__email")

@@ -1,15 +1,22 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
 
 from .exceptions import DomainError
 
 
 def apply_domain_error(form: forms.BaseForm, error: DomainError) -> None:
-    """Show a service's domain error on the form: field errors where it names fields."""
+    """Show a service's domain error on the form: its sentence above the form, and the short
+    messages of the fields it names beside them."""
     fields = error.extra.get("fields") or {}
+    shown = set()
     for field, messages in fields.items():
         for message in messages if isinstance(messages, list) else [messages]:
             form.add_error(field if field in form.fields else None, message)
-    if not fields:
+            shown.add(message)
+    if error.message not in shown:
         form.add_error(None, error.message)
 
 
@@ -17,3 +24,25 @@ def form_data(request):
     """POST data for a bound form, None on GET. (`request.POST or None` would leave a form
     unbound when every checkbox is cleared and nothing else is sent.)"""
     return request.POST if request.method == "POST" else None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    ok: bool
+    value: Any = None
+    error: DomainError | None = None
+
+    @property
+    def status(self) -> int:
+        """The status of the page that shows the form again: the refusal's own 4xx."""
+        return self.error.status if self.error is not None else 200
+
+
+def submit(form: forms.BaseForm, operation: Callable[[], Any]) -> Submitted:
+    """Run a service call for a valid form. A domain error lands on the form (its fields where it
+    names them) and comes back as not ok, so the page shows the form again with the reason."""
+    try:
+        return Submitted(True, operation())
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return Submitted(False, error=error)

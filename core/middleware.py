@@ -1,4 +1,8 @@
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .exceptions import DomainError
 
 
 class UserTimezoneMiddleware:
@@ -15,3 +19,52 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+PROBLEM_TITLES = {
+    400: "That didn't work",
+    402: "The payment didn't go through",
+    403: "That's not something you can do",
+    404: "We couldn't find that",
+    409: "That can't be done right now",
+    429: "Too many attempts",
+    503: "Please try again in a few minutes",
+}
+
+
+class DomainErrorMiddleware:
+    """The one place a domain error that reaches an HTML view becomes a page: the service's own
+    sentence, a way back (`request.back_url` when the view set one, else the page it came from),
+    and the error's 4xx status (403, 404, 409...). Form views put errors on their form instead
+    (core.forms.submit); API views answer JSON (core.api.exception_handler)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+            return None
+        response = render(
+            request,
+            "errors/problem.html",
+            {
+                "title": PROBLEM_TITLES.get(exception.status, PROBLEM_TITLES[400]),
+                "message": exception.message,
+                "back_url": getattr(request, "back_url", "") or _safe_referer(request),
+            },
+            status=exception.status,
+        )
+        if "retry_after" in exception.extra:
+            response["Retry-After"] = str(exception.extra["retry_after"])
+        return response
+
+
+def _safe_referer(request) -> str:
+    """Where the person came from, when that is a page of this site; else the home page."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, require_https=request.is_secure()):
+        return referer
+    return "/"

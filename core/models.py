@@ -50,13 +50,17 @@ class RateLimitRule(TimeStampedModel):
 
 
 class AuditLog(ULIDModel):
-    """Who looked at or changed what, for sensitive staff actions (e.g. reading a private
-    conversation). Rows are written by core.services.record_audit and never edited."""
+    """Who looked at or changed what, for every staff action (a refund, a credit grant, a staff
+    cancellation, reading a private conversation...): what it was before and after, and why.
+    Rows are written by core.services.record_audit and never edited."""
 
     actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=64)
+    reason = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -18,7 +18,7 @@ from bookings import services
 from bookings.models import Booking
 from bookings.openings import local_today, start_times
 from instructors.models import InstructorProfile
-from payments.services import save_card
+from payments.services import checkout_booking, save_card
 
 DEMO_WEEKS = 6
 # Recurring weeks to choose from: (weekdays 0=Mon, [(start minute, end minute)]).
@@ -68,7 +68,7 @@ def _book_demo_lesson(student_email: str) -> int:
     hold = services.hold_booking(
         student=student, offering=offering, start_at=times[0].start_at, duration=duration, idempotency_key="demo-1"
     )
-    services.confirm_booking(
+    checkout_booking(
         booking=hold,
         student=student,
         location_type=offering.location_types[0],

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.DomainErrorMiddleware",
 ]
 
 if IS_DEPLOYED:  # collectstatic'ed files served by WhiteNoise; runserver serves them locally
@@ -231,6 +232,8 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# A web request that queues a task waits at most this long for a dead broker (then a breaker skips it).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -271,6 +274,14 @@ BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 10)
 BOOKING_REQUEST_RESPONSE_HOURS = env_int("BOOKING_REQUEST_RESPONSE_HOURS", 24)
 # Platform's share of the lesson price (payments issue).
 PLATFORM_FEE_PERCENT = env_int("PLATFORM_FEE_PERCENT", 15)
+# The card is authorized this long before the lesson (at checkout when the lesson is sooner).
+PAYMENT_AUTHORIZE_HOURS = env_int("PAYMENT_AUTHORIZE_HOURS", 24)
+# A completed lesson is charged this long after it ends (the no-show report window).
+PAYMENT_CAPTURE_HOURS = env_int("PAYMENT_CAPTURE_HOURS", 24)
+# A lesson whose failed authorization is not fixed is cancelled this long before it starts...
+PAYMENT_UNPAID_CANCEL_HOURS = env_int("PAYMENT_UNPAID_CANCEL_HOURS", 12)
+# ...but the student always has at least this long after the failure to fix it.
+PAYMENT_FIX_MINUTES = env_int("PAYMENT_FIX_MINUTES", 120)
 
 # --- Public availability API (availability/api) ---
 # How long a computed public calendar is cached; saves and booking changes invalidate it at once.

@@ -1,8 +1,38 @@
+"""The catalog, areas, profiles and offerings in the operations console.
+
+Staff changes go through instructors.services, never straight to the tables: a catalog entry is
+validated and a service's search text rebuilt; a profile or an offering obeys the rules the
+instructor's own pages obey (then goes live or offline as its checklist says); the listings cache
+is refreshed after each; and every change leaves an audit row. Offerings are added by instructors;
+booking rules are changed by the instructor on their own page.
+"""
+
 from django.contrib import admin
 from django.db.models import Count
 
 from . import services
 from .models import Borough, Category, InstructorProfile, InstructorService, Neighborhood, Service
+
+
+class CatalogAdminMixin:
+    """Saves and deletes a catalog entry, and the entries of its inlines, through the services."""
+
+    def save_model(self, request, obj, form, change):
+        services.save_catalog_entry(obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_catalog_entry(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.delete_catalog_entry(entry, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        entries = formset.save(commit=False)
+        for entry in formset.deleted_objects:
+            services.delete_catalog_entry(entry, actor=request.user)
+        for entry in entries:
+            services.save_catalog_entry(entry, actor=request.user)
 
 
 class ServiceInline(admin.TabularInline):
@@ -13,7 +43,7 @@ class ServiceInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(CatalogAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "position", "service_count")
     search_fields = ("name", "slug")
     inlines = [ServiceInline]
@@ -27,15 +57,12 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(CatalogAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "category", "position")
     list_filter = ("category",)
     search_fields = ("name", "slug", "search_text")
     list_select_related = ("category",)
-
-    def save_model(self, request, obj, form, change):
-        obj.search_text = obj.build_search_text()
-        super().save_model(request, obj, form, change)
+    readonly_fields = ("search_text",)
 
 
 class NeighborhoodInline(admin.TabularInline):
@@ -45,13 +72,13 @@ class NeighborhoodInline(admin.TabularInline):
 
 
 @admin.register(Borough)
-class BoroughAdmin(admin.ModelAdmin):
+class BoroughAdmin(CatalogAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "position")
     inlines = [NeighborhoodInline]
 
 
 @admin.register(Neighborhood)
-class NeighborhoodAdmin(admin.ModelAdmin):
+class NeighborhoodAdmin(CatalogAdminMixin, admin.ModelAdmin):
     list_display = ("name", "borough", "slug")
     list_filter = ("borough",)
     search_fields = ("name", "slug")
@@ -69,6 +96,9 @@ class OfferingInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(InstructorProfile)
 class InstructorProfileAdmin(admin.ModelAdmin):
@@ -76,15 +106,52 @@ class InstructorProfileAdmin(admin.ModelAdmin):
     list_filter = ("is_live", "service_areas__borough")
     search_fields = ("user__email", "user__first_name", "user__last_name", "headline")
     list_select_related = ("user",)
-    autocomplete_fields = ("user",)
     filter_horizontal = ("service_areas",)
-    readonly_fields = ("is_live", "went_live_at", "created_at", "updated_at")
+    fields = (
+        "user",
+        "headline",
+        "bio",
+        "years_experience",
+        "service_areas",
+        ("min_notice_minutes", "booking_horizon_days", "buffer_minutes", "max_lessons_per_day"),
+        "requires_confirmation",
+        ("is_live", "went_live_at"),
+        ("created_at", "updated_at"),
+    )
+    readonly_fields = (
+        "user",
+        "min_notice_minutes",
+        "booking_horizon_days",
+        "buffer_minutes",
+        "max_lessons_per_day",
+        "requires_confirmation",
+        "is_live",
+        "went_live_at",
+        "created_at",
+        "updated_at",
+    )
     inlines = [OfferingInline]
     actions = ["recheck_listing_status"]
 
+    def has_add_permission(self, request):
+        return False  # a profile comes with an instructor's account
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # instructors leave by closing their account
+
+    def save_model(self, request, obj, form, change):
+        """Nothing is written here: save_related hands the whole edit to the service."""
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.refresh_listing_status(form.instance)
+        data = form.cleaned_data
+        services.staff_update_profile(
+            profile=form.instance,
+            actor=request.user,
+            headline=data["headline"],
+            bio=data["bio"],
+            years_experience=data["years_experience"],
+            neighborhood_ids=[area.pk for area in data["service_areas"]],
+        )
 
     @admin.action(description="Re-check whether these profiles are complete enough to be live")
     def recheck_listing_status(self, request, queryset):
@@ -98,4 +165,26 @@ class InstructorServiceAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "service__category")
     search_fields = ("service__name", "instructor__user__email", "instructor__user__first_name")
     list_select_related = ("service", "instructor__user")
-    raw_id_fields = ("instructor", "service")
+    fields = ("instructor", "service", "hourly_rate_cents", "durations", "location_types", "description", "is_active")
+    readonly_fields = ("instructor", "service", "is_active")
+
+    def has_add_permission(self, request):
+        return False  # instructors add their own offerings
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        services.staff_update_offering(
+            offering=obj,
+            actor=request.user,
+            hourly_rate_cents=data["hourly_rate_cents"],
+            durations=data["durations"],
+            location_types=data["location_types"],
+            description=data.get("description", ""),
+        )
+
+    def delete_model(self, request, obj):
+        services.staff_remove_offering(offering=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for offering in queryset:
+            services.staff_remove_offering(offering=offering, actor=request.user)

@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.services import register_user
 from core.cache import bump_namespace
 from core.exceptions import Conflict, InvalidInput
+from core.services import record_audit
 from core.timeutil import now
 
 from .models import (
@@ -176,3 +177,98 @@ def refresh_listing_status(profile: InstructorProfile) -> bool:
 
 def _ordered_locations(location_types: list[str]) -> list[str]:
     return [value for value in LocationType.values if value in set(location_types)]
+
+
+# --- staff edits from the admin (validated, listings refreshed, audited) --------------------------
+
+
+def _values(obj, fields) -> dict:
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def _plain(value):
+    return value if isinstance(value, str | int | float | bool | list | type(None)) else str(value)
+
+
+def _stored(obj):
+    return type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+
+
+@transaction.atomic
+def save_catalog_entry(entry, *, actor: User):
+    """Staff add or change a catalog entry (category, service, borough, neighborhood)."""
+    fields = [
+        field.attname for field in entry._meta.concrete_fields if field.attname not in ("created_at", "updated_at")
+    ]
+    stored = _stored(entry)
+    before = _values(stored, fields) if stored else {}
+    if isinstance(entry, Service):
+        entry.search_text = entry.build_search_text()
+    entry.full_clean()
+    entry.save()
+    _listings_changed()
+    record_audit(actor=actor, action="change_catalog", target=entry, before=before, after=_values(entry, fields))
+    return entry
+
+
+@transaction.atomic
+def delete_catalog_entry(entry, *, actor: User) -> None:
+    """A catalog entry that offerings or areas still use can't go (PROTECT)."""
+    record_audit(actor=actor, action="delete_catalog", target=entry, before={"name": str(entry)})
+    try:
+        with transaction.atomic():
+            entry.delete()
+    except ProtectedError as error:
+        raise Conflict(f"{entry} is still in use, so it can't be removed.") from error
+    _listings_changed()
+
+
+PROFILE_FIELDS = ("headline", "bio", "years_experience")
+
+
+@transaction.atomic
+def staff_update_profile(
+    *, profile: InstructorProfile, actor: User, headline: str, bio: str, years_experience: int, neighborhood_ids
+) -> InstructorProfile:
+    """Staff correct an instructor's profile: the instructor's own rules apply, then audited."""
+    stored = InstructorProfile.objects.select_for_update().get(pk=profile.pk)
+    before = {**_values(stored, PROFILE_FIELDS), "areas": sorted(stored.service_areas.values_list("pk", flat=True))}
+    update_profile(profile=stored, headline=headline, bio=bio, years_experience=years_experience)
+    set_service_areas(profile=stored, neighborhood_ids=list(neighborhood_ids))
+    after = {**_values(stored, PROFILE_FIELDS), "areas": sorted(str(pk) for pk in neighborhood_ids)}
+    record_audit(actor=actor, action="change_profile", target=stored, before=before, after=after)
+    return stored
+
+
+OFFERING_FIELDS = ("hourly_rate_cents", "durations", "location_types", "description")
+
+
+@transaction.atomic
+def staff_update_offering(
+    *,
+    offering: InstructorService,
+    actor: User,
+    hourly_rate_cents: int,
+    durations: list[int],
+    location_types: list[str],
+    description: str = "",
+) -> InstructorService:
+    stored = InstructorService.objects.select_for_update().get(pk=offering.pk)
+    before = _values(stored, OFFERING_FIELDS)
+    update_offering(
+        offering=stored,
+        hourly_rate_cents=hourly_rate_cents,
+        durations=durations,
+        location_types=location_types,
+        description=description,
+    )
+    record_audit(
+        actor=actor, action="change_offering", target=stored, before=before, after=_values(stored, OFFERING_FIELDS)
+    )
+    return stored
+
+
+@transaction.atomic
+def staff_remove_offering(*, offering: InstructorService, actor: User) -> str:
+    record_audit(actor=actor, action="remove_offering", target=offering, before=_values(offering, OFFERING_FIELDS))
+    return remove_offering(offering=offering)

@@ -12,6 +12,7 @@ TEMPLATES = {
     "requested": "{student} asked to book {service} on {when}. {instructor} can accept or decline.",
     "confirmed": "{service} on {when} is confirmed.",
     "declined": "{instructor} couldn't take {service} on {when}.",
+    "expired": "The request for {service} on {when} expired without an answer.",
     "cancelled": "{service} on {when} was cancelled.",
     "rescheduled": "{service} moved to {when}.",
     "completed": "{service} on {when} is complete.",

@@ -3,8 +3,8 @@ the reconciliation report, under "Payments" in the operations console.
 
 Every page needs `payments.view_finance` (finance, admin); refunds, credit and retries need
 `payments.issue_refunds`. Money is never edited here: each action calls a service
-(`retry_payment`, `advance_payment`, `refund_booking`, `grant_credit`), and domain or Stripe
-errors become messages or form errors, never a 500. The booking satellites appear through proxy
+(`retry_payment`, `try_payout_again`, `refund_booking`, `grant_credit`) that leaves an audit row,
+and domain or Stripe errors become messages or form errors, never a 500. The booking satellites appear through proxy
 models (payments.models: Payment, FailedPayment, HeldPayout, Dispute); each changelist joins the
 people and satellites it shows, so its query count does not grow with the page.
 
@@ -13,7 +13,6 @@ see emails too.
 """
 
 import json
-import logging
 from decimal import Decimal
 
 from django import forms
@@ -29,6 +28,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from bookings.admin import booking_label, flat, person_private, sees_private_details, usd
+from bookings.selectors import satellite
 from core.admin import ReadOnlyAdminMixin
 from core.exceptions import DomainError
 from core.money import dollars_to_cents, format_cents
@@ -40,6 +40,7 @@ from .models import (
     CreditEntry,
     CreditReason,
     Dispute,
+    FailedAuthorization,
     FailedPayment,
     HeldPayout,
     Payment,
@@ -48,8 +49,6 @@ from .models import (
     WebhookEvent,
     WebhookOutcome,
 )
-
-log = logging.getLogger(__name__)
 
 VIEW_FINANCE = "payments.view_finance"
 ISSUE_REFUNDS = "payments.issue_refunds"
@@ -196,6 +195,48 @@ class FailedPaymentAdmin(PaymentColumns, FinanceAdmin):
                 )
 
 
+@admin.register(FailedAuthorization)
+class FailedAuthorizationAdmin(FinanceAdmin):
+    """Every authorization that failed, newest first, whatever happened to the lesson afterwards:
+    declined at checkout, at the 24-hour authorization, on a student's or staff's retry."""
+
+    list_filter = ("channel", "needs_authentication", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=booking__id", "code", "intent_id")
+    amount_usd = usd("amount_cents", "Amount")
+    fields = (
+        "created_at",
+        "lesson",
+        "channel",
+        "amount_usd",
+        "card_label",
+        ("code", "needs_authentication"),
+        "message",
+        "intent_id",
+        "lesson_now",
+    )
+    readonly_fields = flat(fields)
+
+    def get_queryset(self, request):
+        return selectors.failed_authorizations(super().get_queryset(request))
+
+    def get_list_display(self, request):
+        return ("created_at", "lesson", "channel", "amount_usd", "card_label", "failure", "lesson_now")
+
+    @admin.display(description="Lesson (UTC start)", ordering="booking__start_at")
+    def lesson(self, failure):
+        return lesson_link(failure.booking)
+
+    @admin.display(description="Failure")
+    def failure(self, failure):
+        return format_html("<strong>{}</strong><br>{}", failure.code, failure.message)
+
+    @admin.display(description="Lesson and payment now")
+    def lesson_now(self, failure):
+        booking = failure.booking
+        payment = satellite(booking, "payment")
+        return f"{booking.get_status_display()} · {payment.get_status_display() if payment else 'no payment'}"
+
+
 # --- 2. payouts on hold --------------------------------------------------------------------------
 
 
@@ -223,7 +264,7 @@ class HeldPayoutAdmin(BookingColumns, FinanceAdmin):
         self.each(
             request,
             transfers,
-            lambda transfer: services.advance_payment(transfer.booking.payment.pk),
+            lambda transfer: services.try_payout_again(booking=transfer.booking, staff_user=request.user),
             failed="Could not pay out",
         )
         for transfer in transfers:
@@ -278,6 +319,7 @@ class RefundForm(forms.Form):
         decimal_places=2,
         help_text="Refunded to the student's card. A refund after the payout takes back the instructor's share.",
     )
+    reason = forms.CharField(max_length=300, help_text="Why (kept in the audit log).")
 
 
 @admin.register(Payment)
@@ -330,8 +372,9 @@ class PaymentAdmin(PaymentColumns, FinanceAdmin):
             refundable = payment.captured_cents - payment.refunded_cents
             if refundable <= 0:
                 raise DomainError("Nothing charged is left to refund.")
-            services.refund_booking(booking=payment.booking, amount_cents=refundable, staff_user=request.user)
-            log.info("refunded %s on booking %s (staff user %s)", refundable, payment.booking_id, request.user.pk)
+            services.refund_booking(
+                booking=payment.booking, amount_cents=refundable, staff_user=request.user, reason="Refund in full"
+            )
 
         done = self.each(request, queryset.order_by("pk"), refund, failed="Could not refund")
         if done:
@@ -346,11 +389,15 @@ class PaymentAdmin(PaymentColumns, FinanceAdmin):
         if request.method == "POST" and form.is_valid():
             amount_cents = dollars_to_cents(form.cleaned_data["amount"])
             try:
-                services.refund_booking(booking=payment.booking, amount_cents=amount_cents, staff_user=request.user)
+                services.refund_booking(
+                    booking=payment.booking,
+                    amount_cents=amount_cents,
+                    staff_user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
             except MONEY_ERRORS as error:
                 form.add_error("amount", error_text(error))
             else:
-                log.info("refunded %s on booking %s (staff user %s)", amount_cents, payment.booking_id, request.user.pk)
                 self.message_user(
                     request,
                     f"Refunded {format_cents(amount_cents)} for {booking_label(payment.booking)}.",
@@ -476,7 +523,6 @@ class CreditEntryAdmin(FinanceAdmin):
         for field in CreditEntry._meta.concrete_fields:
             setattr(obj, field.attname, getattr(entry, field.attname))
         obj._state.adding = False
-        log.info("granted %s credit to user %s (staff user %s)", entry.amount_cents, entry.user_id, request.user.pk)
 
     @admin.display(description="User", ordering="user__first_name")
     def user_public(self, entry):

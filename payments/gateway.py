@@ -116,6 +116,7 @@ class CardDetails:
     last4: str
     exp_month: int
     exp_year: int
+    fingerprint: str = ""  # the same for every payment method made from one card number
 
 
 @dataclass(frozen=True)
@@ -431,6 +432,7 @@ def card_details_from_stripe(obj: Mapping[str, Any]) -> CardDetails:
         last4=card.get("last4") or "",
         exp_month=int(card.get("exp_month") or 0),
         exp_year=int(card.get("exp_year") or 0),
+        fingerprint=card.get("fingerprint") or "",
     )
 
 

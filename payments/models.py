@@ -20,21 +20,31 @@ class StripeCustomer(TimeStampedModel):
 
 
 class SavedCard(TimeStampedModel):
-    """A card saved for off-session use (SetupIntent usage=off_session)."""
+    """A card saved for off-session use (SetupIntent usage=off_session), verified by the bank when
+    it was saved. One row per card: saving the same card again (same fingerprint) updates it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_cards")
     payment_method_id = models.CharField(max_length=255, unique=True)
+    fingerprint = models.CharField(max_length=64, blank=True)  # Stripe's: one per card number
     brand = models.CharField(max_length=32)
     last4 = models.CharField(max_length=4)
     exp_month = models.PositiveSmallIntegerField()
     exp_year = models.PositiveSmallIntegerField()
     is_default = models.BooleanField(default=False)
+    # The last authorization on this card failed: it is marked, and never preselected at checkout.
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    last_failure = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-is_default", "-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user"], condition=Q(is_default=True), name="%(app_label)s_%(class)s_one_default"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "fingerprint"],
+                condition=~Q(fingerprint=""),
+                name="%(app_label)s_%(class)s_one_row_per_card",
             ),
             models.CheckConstraint(
                 condition=Q(exp_month__gte=1, exp_month__lte=12), name="%(app_label)s_%(class)s_exp_month_valid"
@@ -43,6 +53,10 @@ class SavedCard(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.brand.title()} ending {self.last4}"
+
+    @property
+    def failed_last_time(self) -> bool:
+        return self.last_failed_at is not None
 
 
 class ConnectStatus(models.TextChoices):
@@ -77,6 +91,41 @@ class ConnectAccount(TimeStampedModel):
     @property
     def ready_for_payouts(self) -> bool:
         return self.status == ConnectStatus.ENABLED
+
+
+class AuthorizationChannel(models.TextChoices):
+    CHECKOUT = "checkout", "At checkout"
+    SCHEDULED = "scheduled", "Scheduled (24 h before the lesson)"
+    STUDENT_FIX = "student_fix", "The student's fix"
+    STAFF_RETRY = "staff_retry", "Staff retry"
+    WEBHOOK = "webhook", "Reported by Stripe"
+
+
+class FailedAuthorization(TimeStampedModel):
+    """Every authorization that failed (declined, or the bank asked the cardholder to confirm),
+    kept whatever happened to the lesson afterwards: the finance console's history of failures."""
+
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.CASCADE, related_name="failed_authorizations")
+    channel = models.CharField(max_length=20, choices=AuthorizationChannel.choices)
+    amount_cents = models.PositiveIntegerField()
+    payment_method_id = models.CharField(max_length=255, blank=True)
+    card_label = models.CharField(max_length=80, blank=True)  # "Visa ending 0341", as it was then
+    intent_id = models.CharField(max_length=255, blank=True)
+    needs_authentication = models.BooleanField(default=False)
+    code = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=AuthorizationChannel.values), name="%(app_label)s_%(class)s_channel_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="payments_failed_auth_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code or 'failed'} on booking {self.booking_id} ({self.channel})"
 
 
 class WebhookOutcome(models.TextChoices):
@@ -159,7 +208,8 @@ class Payment(BookingPayment):
 
 
 class FailedPayment(BookingPayment):
-    """The failed-payments queue: declined, waiting on the student, or retrying after an error."""
+    """The payments that need attention now: declined or waiting on the student (until fixed or
+    settled), or retrying after a transient error. Every failure ever is in FailedAuthorization."""
 
     class Meta:
         proxy = True

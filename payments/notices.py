@@ -4,16 +4,13 @@ other person is only ever their public name."""
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from bookings.models import Booking
 
 
 def _link(name: str, *args) -> str:
-    try:
-        return settings.SITE_URL + reverse(name, args=args)
-    except NoReverseMatch:  # the page lands with the payments pages
-        return settings.SITE_URL + reverse("bookings:detail", args=args)
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
 
 
 def email_payment_problem(booking_id: str) -> None:
@@ -32,18 +29,3 @@ def email_payment_problem(booking_id: str) -> None:
         from_email=None,
         recipient_list=[booking.student.email],
     )
-
-
-def email_unpaid_cancellation(booking_id: str) -> None:
-    """Both sides hear that an unpaid lesson was cancelled at the deadline."""
-    booking = Booking.objects.select_related("student", "instructor__user").get(pk=booking_id)
-    for recipient, other in ((booking.student, booking.instructor.user), (booking.instructor.user, booking.student)):
-        send_mail(
-            subject=f"Cancelled: {booking.service_name} (payment not completed)",
-            message=render_to_string(
-                "payments/email/unpaid_cancelled.txt",
-                {"booking": booking, "recipient": recipient, "other_name": other.public_name},
-            ),
-            from_email=None,
-            recipient_list=[recipient.email],
-        )

@@ -12,12 +12,18 @@ Stripe's test cards behave as documented for the flows we use:
     3782 822463 10005    pm_card_amex                              succeeds
     4000 0000 0000 0002  pm_card_chargeDeclined                    declined: generic_decline
     4000 0000 0000 9995  pm_card_chargeDeclinedInsufficientFunds   declined: insufficient_funds
+    4000 0000 0000 0341  pm_card_chargeCustomerFail                saves, then every charge is declined
     4000 0025 0000 3155  pm_card_authenticationRequired            off-session authorization needs
                                                                    authentication; on-session succeeds
+    4000 0000 0000 3220  pm_card_threeDSecure2Required             every authorization needs the
+                                                                   cardholder's bank check (3-D Secure)
 
-Every card saves fine; declines happen when money is asked for. (Real Stripe's 3155 card only asks
-for authentication on payments it was not set up for; the simulation always asks off-session, so the
-"authenticate before the deadline" path can be tried.)
+Cards are verified when they are saved, as Stripe does when a SetupIntent confirms or a card is
+attached to a customer: the declining cards (0002, 9995) are refused then, with the bank's reason;
+0341 is Stripe's card for "saves fine, declines later". (Real Stripe's 3155 card only asks for
+authentication on payments it was not set up for; the simulation always asks off-session, so the
+"authenticate before the deadline" path can be tried.) A card's `fingerprint` is the same however
+often it is saved, as Stripe's is.
 
 Idempotency as Stripe: the same key with the same parameters returns the first result, card errors
 included; the same key with different parameters raises InvalidRequest(code="idempotency_error");
@@ -90,6 +96,9 @@ ONBOARDING_FALLBACK_PATH = "/payments/test-mode/onboarding/{account_id}/"
 SUCCEEDS = "succeeds"
 GENERIC_DECLINE = "generic_decline"
 INSUFFICIENT_FUNDS = "insufficient_funds"
+DECLINES_CHARGES = "declines_charges"  # attaches, then every charge is declined (Stripe's 0341)
+ALWAYS_AUTHENTICATE = "always_authenticate"
+REQUIRES_ACTION = IntentStatus.REQUIRES_ACTION  # 3-D Secure on every authorization, on-session too
 
 
 @dataclass(frozen=True)
@@ -97,11 +106,20 @@ class SimulatedCard:
     number: str
     payment_method: str
     brand: str
-    outcome: str  # succeeds | generic_decline | insufficient_funds | authentication_required
+    outcome: str  # succeeds | a decline | declines_charges | authentication_required | always_authenticate
 
     @property
     def last4(self) -> str:
         return self.number[-4:]
+
+    @property
+    def fingerprint(self) -> str:
+        """The same for every payment method made from this number, as Stripe's is."""
+        return "fp_" + hashlib.sha256(self.number.encode()).hexdigest()[:16]
+
+    @property
+    def declines_at_setup(self) -> bool:
+        return self.outcome in DECLINE_MESSAGES
 
 
 TEST_CARDS = (
@@ -110,7 +128,9 @@ TEST_CARDS = (
     SimulatedCard("378282246310005", "pm_card_amex", "amex", SUCCEEDS),
     SimulatedCard("4000000000000002", "pm_card_chargeDeclined", "visa", GENERIC_DECLINE),
     SimulatedCard("4000000000009995", "pm_card_chargeDeclinedInsufficientFunds", "visa", INSUFFICIENT_FUNDS),
+    SimulatedCard("4000000000000341", "pm_card_chargeCustomerFail", "visa", DECLINES_CHARGES),
     SimulatedCard("4000002500003155", "pm_card_authenticationRequired", "visa", AUTHENTICATION_REQUIRED),
+    SimulatedCard("4000000000003220", "pm_card_threeDSecure2Required", "visa", ALWAYS_AUTHENTICATE),
 )
 CARDS_BY_NUMBER = {card.number: card for card in TEST_CARDS}
 CARDS_BY_PAYMENT_METHOD = {card.payment_method: card for card in TEST_CARDS}
@@ -268,14 +288,22 @@ def _payment_method_object(payment_method_id: str, card: SimulatedCard, *, custo
             "exp_year": timezone.now().year + 3,
             "funding": "credit",
             "country": "US",
+            "fingerprint": card.fingerprint,
         },
         "sim_card_number": card.number,
     }
 
 
+def _verify(card: SimulatedCard) -> None:
+    """Stripe checks a card with the bank when it is set up or attached: a declining card fails then."""
+    if card.declines_at_setup:
+        raise CardDeclined(DECLINE_MESSAGES[card.outcome], code="card_declined", decline_code=card.outcome)
+
+
 def _attach(payment_method_id: str, customer_id: str) -> dict:
     _load(customer_id, "customer", param="customer")
     source = _payment_method(payment_method_id, param="payment_method")
+    _verify(_card_for(source))
     if source["id"] in CARDS_BY_PAYMENT_METHOD:  # like Stripe: attaching a test id makes a new payment method
         return _save(_payment_method_object(_new_id("pm"), _card_for(source), customer=customer_id))
     if source["customer"] and source["customer"] != customer_id:
@@ -292,6 +320,10 @@ def _outcome(payment_method: dict, *, off_session: bool) -> str:
     outcome = _card_for(payment_method).outcome
     if outcome == AUTHENTICATION_REQUIRED and not off_session:
         return SUCCEEDS  # the customer is present and passes 3-D Secure
+    if outcome == DECLINES_CHARGES:
+        return GENERIC_DECLINE
+    if outcome == ALWAYS_AUTHENTICATE:
+        return REQUIRES_ACTION if not off_session else AUTHENTICATION_REQUIRED
     return outcome
 
 
@@ -300,27 +332,9 @@ def _confirm(intent: dict, payment_method: dict, *, off_session: bool) -> dict:
     intent["payment_method"] = payment_method["id"]
     outcome = _outcome(payment_method, off_session=off_session)
     if outcome == SUCCEEDS:
-        charge = _save(
-            {
-                "id": _new_id("ch"),
-                "object": "charge",
-                "created": _now(),
-                "amount": intent["amount"],
-                "amount_captured": 0,
-                "amount_refunded": 0,
-                "captured": False,
-                "currency": intent["currency"],
-                "payment_intent": intent["id"],
-                "payment_method": payment_method["id"],
-                "sim_transferred": 0,
-            }
-        )
-        intent.update(
-            status=IntentStatus.REQUIRES_CAPTURE,
-            amount_capturable=intent["amount"],
-            latest_charge=charge["id"],
-            last_payment_error=None,
-        )
+        return _hold_funds(intent, payment_method)
+    if outcome == REQUIRES_ACTION:  # on-session: the customer is sent to their bank's check (Stripe.js)
+        intent.update(status=IntentStatus.REQUIRES_ACTION, last_payment_error=None)
         return _save(intent)
     if outcome == AUTHENTICATION_REQUIRED:
         error = {"type": "card_error", "code": AUTHENTICATION_REQUIRED, "message": AUTHENTICATION_MESSAGE}
@@ -336,6 +350,33 @@ def _confirm(intent: dict, payment_method: dict, *, off_session: bool) -> dict:
     intent.update(status=IntentStatus.REQUIRES_PAYMENT_METHOD, last_payment_error=error)
     _save(intent)
     raise CardDeclined(error["message"], code="card_declined", decline_code=outcome, intent_id=intent["id"])
+
+
+def _hold_funds(intent: dict, payment_method: dict) -> dict:
+    """The bank authorized the amount: an uncaptured charge holds it."""
+    intent["payment_method"] = payment_method["id"]
+    charge = _save(
+        {
+            "id": _new_id("ch"),
+            "object": "charge",
+            "created": _now(),
+            "amount": intent["amount"],
+            "amount_captured": 0,
+            "amount_refunded": 0,
+            "captured": False,
+            "currency": intent["currency"],
+            "payment_intent": intent["id"],
+            "payment_method": payment_method["id"],
+            "sim_transferred": 0,
+        }
+    )
+    intent.update(
+        status=IntentStatus.REQUIRES_CAPTURE,
+        amount_capturable=intent["amount"],
+        latest_charge=charge["id"],
+        last_payment_error=None,
+    )
+    return _save(intent)
 
 
 def _unexpected_state(kind: str, obj: dict, action: str) -> InvalidRequest:
@@ -362,8 +403,9 @@ def confirm_setup_intent(setup_intent_id: str, payment_method_id: str) -> SetupI
 
 
 def complete_authentication(intent_id: str, payment_method_id: str | None = None) -> IntentResult:
-    """The customer, on-session, authenticates (or picks another card) for an intent that needed it:
-    what Stripe.js `confirmCardPayment` does. Declining cards still decline."""
+    """The customer, on-session, passes their bank's check (or picks another card) for an intent that
+    needed it: what Stripe.js `confirmCardPayment` / `handleNextAction` does. Declining cards still
+    decline."""
     with _locked():
         intent = _load(intent_id, "payment_intent")
         if intent["status"] == IntentStatus.REQUIRES_CAPTURE:
@@ -371,6 +413,8 @@ def complete_authentication(intent_id: str, payment_method_id: str | None = None
         if intent["status"] not in (IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_ACTION):
             raise _unexpected_state("payment_intent", intent, "confirmed")
         payment_method = _payment_method(payment_method_id or intent["payment_method"])
+        if _card_for(payment_method).outcome == ALWAYS_AUTHENTICATE:
+            return intent_from_stripe(_hold_funds(intent, payment_method))  # the check was just passed
         return intent_from_stripe(_confirm(intent, payment_method, off_session=False))
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("account/cards/<str:card_id>/default/", views.set_default_card, name="set_default_card"),
     path("account/cards/<str:card_id>/remove/", views.remove_card, name="remove_card"),
     path("account/credits/", views.credit_ledger, name="credits"),
+    path("bookings/<str:booking_id>/checkout/", views.checkout, name="checkout"),
     path("bookings/<str:booking_id>/receipt/", views.receipt, name="receipt"),
     path("bookings/<str:booking_id>/payment/", views.fix_payment, name="fix_payment"),
     path("teach/earnings/", views.earnings, name="earnings"),

@@ -1,14 +1,15 @@
-"""Payments pages: saved cards, adding a card, the credit ledger, receipts, the page that fixes a
-failed authorization, and the instructor's earnings and payouts (Stripe Connect).
+"""Payments pages: checkout, saved cards, adding a card, the credit ledger, receipts, the page that
+fixes a failed authorization, and the instructor's earnings and payouts (Stripe Connect).
 
 Views parse input, read what a page shows and call payments.services for every change. Someone
 else's card, receipt or lesson is a 404. With real Stripe keys, card numbers are typed into
 Stripe's own field (Stripe.js) and never reach us; in test mode (the simulated gateway) a form
-takes Stripe's test card numbers instead, so the whole flow can be tried offline.
+takes Stripe's test card numbers instead, so the whole flow can be tried offline. Domain errors
+land on the page's form (core.forms.submit) or become the site's problem page with their status
+(core.middleware.DomainErrorMiddleware); the services turn Stripe's own errors into domain errors.
 """
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -27,24 +28,31 @@ from accounts.models import public_name
 from accounts.permissions import require_permission
 from bookings import policies
 from bookings import selectors as booking_selectors
+from bookings import services as booking_services
 from bookings.models import Booking, BookingPayment, BookingStatus, PaymentStatus, Settlement
-from core.exceptions import DomainError
-from core.forms import form_data
+from core.forms import form_data, submit
 from core.money import format_cents
 from core.timeutil import now as current_time
 
 from . import credits, selectors, services, simulated
-from .errors import CardInUse
-from .forms import TEST_CARD_HINTS, AddCardForm, AddTestCardForm, ChooseCardForm, card_label, card_options
-from .gateway import GatewayError, get_gateway, idempotency_key, in_test_mode
+from .forms import (
+    TEST_CARD_HINTS,
+    AddCardForm,
+    AddTestCardForm,
+    CheckoutForm,
+    ChooseCardForm,
+    card_label,
+    card_options,
+)
+from .gateway import in_test_mode
 from .models import ConnectAccount, ConnectStatus, CreditEntry, SavedCard
+from .services.lifecycle import client_secret as lifecycle_client_secret
 
 BOOK_LESSONS = "accounts.book_lessons"
 TEACH = "instructors.teach"
 LEDGER_LIMIT = 200  # the most recent credit entries the ledger page lists
 EARNINGS_LIMIT = 100  # the most recent lessons the earnings table lists (totals count them all)
 SETUP_INTENTS_SESSION_KEY = "payments_setup_intents"  # SetupIntents this browser may finish (real mode)
-UNAVAILABLE = "Card payments are not available right now. Please try again in a few minutes."
 
 
 def _safe_next(request, default: str) -> str:
@@ -97,15 +105,9 @@ def remove_card(request, card_id):
     card = _own_card_or_404(request.user, card_id)
     lessons_using_it = selectors.lessons_waiting_on_card(card)
     if request.method == "POST":
-        try:
-            services.remove_card(user=request.user, card=card)
-        except CardInUse as error:
-            messages.error(request, error.message)
-            return redirect("payments:remove_card", card_id=card.pk)
-        except GatewayError:
-            messages.error(request, UNAVAILABLE)
-        else:
-            messages.success(request, f"{card} removed.")
+        request.back_url = reverse("payments:cards")
+        services.remove_card(user=request.user, card=card)
+        messages.success(request, f"{card} removed.")
         return redirect("payments:cards")
     return render(
         request,
@@ -121,21 +123,21 @@ def add_card(request):
     if not in_test_mode():
         return _add_card_with_stripe(request, next_url)
     form = AddTestCardForm(form_data(request))
+    status = 400 if form.is_bound and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            payment_method_id = simulated.payment_method_for_card_number(form.cleaned_data["number"])
-            card = services.save_card(user=request.user, payment_method_id=payment_method_id)
-            if form.cleaned_data["make_default"] and not card.is_default:
-                services.set_default_card(user=request.user, card=card)
-        except GatewayError as error:
-            form.add_error("number", error.message)
-        else:
-            messages.success(request, f"{card} saved.")
+        number, make_default = form.cleaned_data["number"], form.cleaned_data["make_default"]
+        saved = submit(
+            form, lambda: services.save_test_card(user=request.user, number=number, make_default=make_default)
+        )
+        if saved.ok:
+            messages.success(request, f"{saved.value} saved: your bank accepted it.")
             return redirect(next_url)
+        status = saved.status
     return render(
         request,
         "payments/add_card.html",
         {"form": form, "test_mode": True, "hints": TEST_CARD_HINTS, "next_url": next_url, **_card_context(request)},
+        status=status,
     )
 
 
@@ -149,7 +151,7 @@ def _add_card_with_stripe(request, next_url: str):
     id here (or Stripe redirects back with ?setup_intent= after a bank check); we read the result
     from Stripe and save the card. Only SetupIntents this session created are accepted."""
     form = AddCardForm(form_data(request))
-    gateway = get_gateway()
+    status = 200
     known = request.session.get(SETUP_INTENTS_SESSION_KEY, [])
     setup_intent_id = request.GET.get("setup_intent", "")
     make_default = False
@@ -160,30 +162,24 @@ def _add_card_with_stripe(request, next_url: str):
         if setup_intent_id not in known:
             form.add_error(None, "That card form has expired. Please enter your card again.")
         else:
-            try:
-                result = gateway.retrieve_setup_intent(setup_intent_id=setup_intent_id)
-                if result.status != "succeeded" or not result.payment_method_id:
-                    raise GatewayError("Your bank did not confirm the card. Try again, or use another card.")
-                card = services.save_card(user=request.user, payment_method_id=result.payment_method_id)
-                if make_default and not card.is_default:
-                    services.set_default_card(user=request.user, card=card)
-            except GatewayError as error:
-                form.add_error(None, error.message)
-            else:
-                request.session[SETUP_INTENTS_SESSION_KEY] = [known_id for known_id in known if known_id != result.id]
-                messages.success(request, f"{card} saved.")
+            saved = submit(
+                form,
+                lambda: services.save_card_from_setup(
+                    user=request.user, setup_intent_id=setup_intent_id, make_default=make_default
+                ),
+            )
+            if saved.ok:
+                request.session[SETUP_INTENTS_SESSION_KEY] = [
+                    known_id for known_id in known if known_id != setup_intent_id
+                ]
+                messages.success(request, f"{saved.value} saved.")
                 return redirect(next_url)
+            status = saved.status
+    started = submit(form, lambda: services.start_card_setup(user=request.user))
     client_secret = ""
-    try:
-        setup = gateway.create_setup_intent(
-            customer_id=services.ensure_customer(request.user),
-            idempotency_key=idempotency_key("setup_intent", request.user.pk, secrets.token_urlsafe(12)),
-        )
-    except GatewayError:
-        form.add_error(None, UNAVAILABLE)
-    else:
-        client_secret = setup.client_secret
-        request.session[SETUP_INTENTS_SESSION_KEY] = [*known, setup.id][-5:]
+    if started.ok:
+        setup_id, client_secret = started.value
+        request.session[SETUP_INTENTS_SESSION_KEY] = [*known, setup_id][-5:]
     return_url = request.build_absolute_uri(_with_next(reverse("payments:add_card"), next_url))
     return render(
         request,
@@ -197,6 +193,7 @@ def _add_card_with_stripe(request, next_url: str):
             "return_url": return_url,
             **_card_context(request),
         },
+        status=status if started.ok else started.status,
     )
 
 
@@ -258,8 +255,7 @@ def _card_sentence(booking: Booking, payment: BookingPayment | None, now: dt.dat
         return f"Not paid yet: your card was declined for {card}.", "problem"
     if booking.status in (BookingStatus.HELD, BookingStatus.REQUESTED):
         return "Nothing charged yet.", "pending"
-    authorize_at = max(booking.start_at - services.AUTHORIZE_BEFORE, now)
-    if authorize_at <= now:
+    if policies.authorization_due(lesson_start=booking.start_at, now=now):
         return f"Nothing charged yet: your card is being authorized for {card}.", "pending"
     return f"Nothing charged yet. 24 hours before the lesson, your card is authorized for {card}.", "pending"
 
@@ -281,7 +277,7 @@ def _receipt_lines(booking: Booking, payment: BookingPayment | None) -> tuple[li
         lines.append(ReceiptLine("Released (never charged)", payment.released_cents))
     if payment.refunded_cents:
         lines.append(ReceiptLine("Refunded to your card", payment.refunded_cents))
-    final = payment.status in (PaymentStatus.CAPTURED, *services.FINAL_STATUSES)
+    final = payment.status in (PaymentStatus.CAPTURED, *selectors.FINAL_STATUSES)
     settled_credit = payment.settlement == Settlement.CHARGE or payment.credit_returned_cents == (
         payment.credit_applied_cents
     )
@@ -326,14 +322,147 @@ def receipt(request, booking_id):
     )
 
 
+# --- checkout ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request, booking_id):
+    """Review and book a held time: where, a note, and how to pay. A lesson within 24 hours is
+    authorized here; a decline or a bank check keeps the student on this page, slot still held."""
+    booking = booking_selectors.booking_for_student(request.user, booking_id)
+    if booking is None:
+        raise Http404("No such booking")
+    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.REQUESTED):
+        return redirect("bookings:detail", booking_id=booking.pk)  # already booked (a second click)
+    if booking.status != BookingStatus.HELD and booking.status != BookingStatus.EXPIRED:
+        booking_services.require(booking_services.actions_for(booking, request.user).finish_checkout)
+    now = current_time()
+    expired = booking.status == BookingStatus.EXPIRED or booking.hold_expires_at <= now
+    pay = _checkout_payment(request.user, booking)
+    form = _checkout_form(request.POST if request.method == "POST" else None, booking, pay)
+    status = 409 if expired else 200
+    if request.method == "POST" and not expired and form.is_valid():
+        authenticated = _bank_check_passed(request, pay["payment"], form)
+        if authenticated and in_test_mode():  # what Stripe.js does in the browser with real keys
+            simulated.complete_authentication(pay["payment"].payment_intent_id)
+        done = submit(form, lambda: _checkout(request, booking, form.cleaned_data, authenticated=authenticated))
+        if done.ok:
+            booking = done.value
+            if booking.status == BookingStatus.REQUESTED:
+                messages.success(request, "Request sent. We'll let you know when your instructor answers.")
+            else:
+                messages.success(request, "You're booked!")
+            return redirect("bookings:detail", booking_id=booking.pk)
+        booking.refresh_from_db()
+        expired = booking.status == BookingStatus.EXPIRED
+        status = done.status
+        pay = _checkout_payment(request.user, booking)
+        form = _form_after_failure(form, _checkout_form(_without_card(request.POST), booking, pay))
+    elif request.method == "POST" and not expired:
+        status = 400
+    again_url = (
+        f"{reverse('bookings:book', args=[booking.instructor_id])}?"
+        f"{urlencode({'offering': booking.offering_id, 'duration': booking.duration_minutes})}"
+    )
+    free_until = policies.free_cancellation_deadline(lesson_start=booking.start_at)
+    context = {
+        "booking": booking,
+        "form": form,
+        "expired": expired,
+        "again_url": again_url,
+        "free_cancel_until": free_until if free_until > now else None,
+        "free_hours": policies.free_hours(),
+        "instructor_name": booking.instructor.user.public_name,
+        "requires_confirmation": booking.instructor.requires_confirmation,
+        "request_hours": settings.BOOKING_REQUEST_RESPONSE_HOURS,
+        "authorized_now": policies.authorization_due(lesson_start=booking.start_at, now=now),
+        "add_card_url": f"{reverse('payments:add_card')}?{urlencode({'next': request.path})}",
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        **pay,
+    }
+    return render(request, "payments/checkout.html", context, status=status)
+
+
+def _bank_check_passed(request, payment: BookingPayment | None, form) -> bool:
+    """The student pressed "Confirm with my bank" for the card the bank asked about (choosing
+    another card is a new attempt instead)."""
+    chosen = form.cleaned_data.get("payment_method") or (payment.payment_method_id if payment else "")
+    return request.POST.get("action") == "authenticate" and _needs_bank(payment) and chosen == payment.payment_method_id
+
+
+def _checkout(request, booking: Booking, data: dict, *, authenticated: bool) -> Booking:
+    return services.checkout_booking(
+        booking=booking,
+        student=request.user,
+        location_type=data["location_type"],
+        address=data.get("address", ""),
+        note=data["note"],
+        payment_method_id=data.get("payment_method") or None,
+        authenticated=authenticated,
+    )
+
+
+def _checkout_payment(user, booking: Booking) -> dict:
+    """The card step: platform credit applies first (checkout_booking decides for real), the rest
+    goes on one of the student's saved cards; a payment that needs the student's bank says so."""
+    payment = BookingPayment.objects.filter(booking=booking).first()
+    if payment is not None and payment.credit_applied_cents:
+        credit = payment.credit_applied_cents
+    else:
+        credit = services.usable_credit(credits.balance(user), booking.price_cents)
+    needs_bank = _needs_bank(payment)
+    return {
+        "payment": payment,
+        "cards": selectors.cards_of(user),
+        "credit_cents": credit,
+        "card_cents": booking.price_cents - credit,
+        "needs_bank": needs_bank,
+        "client_secret": lifecycle_client_secret(payment) if needs_bank else "",
+        "test_mode": in_test_mode(),
+    }
+
+
+def _needs_bank(payment: BookingPayment | None) -> bool:
+    return payment is not None and payment.status == PaymentStatus.ACTION_REQUIRED
+
+
+def _checkout_form(data, booking: Booking, pay: dict) -> CheckoutForm:
+    return CheckoutForm(
+        data,
+        location_types=booking.offering.location_types,
+        chosen=booking.location_type,
+        cards=pay["cards"],
+        card_needed=pay["card_cents"] > 0,
+    )
+
+
+def _without_card(data):
+    """The posted answers without the card: after a decline the failed card is not chosen again."""
+    data = data.copy()
+    data.pop("payment_method", None)
+    return data
+
+
+def _form_after_failure(failed, fresh):
+    """The form shown again after a refusal: the student's answers, a fresh card choice (the failed
+    card marked, not preselected), and the refusal's errors."""
+    if fresh.is_bound:
+        fresh.is_valid()
+    else:
+        fresh.cleaned_data = {}  # an unbound form can still carry errors; add_error reads cleaned_data
+    for field, errors in failed.errors.items():
+        for error in errors:
+            fresh.add_error(None if field == "__all__" else field, error)
+    return fresh
+
+
 # --- fixing a failed authorization ------------------------------------------------------------------
 
 
 def _needs_fix(booking: Booking, payment: BookingPayment | None) -> bool:
-    return (
-        payment is not None
-        and payment.status in (PaymentStatus.ACTION_REQUIRED, PaymentStatus.FAILED)
-        and booking.status == BookingStatus.CONFIRMED
+    return payment is not None and policies.payment_fixable(
+        booking_status=booking.status, payment_status=payment.status, settlement=payment.settlement
     )
 
 
@@ -349,37 +478,29 @@ def fix_payment(request, booking_id):
         "payment": payment,
         "instructor_name": booking.instructor.user.public_name,
         "test_mode": in_test_mode(),
+        "failures": list(payment.booking.failed_authorizations.all()[:5]) if payment else [],
     }
     if not _needs_fix(booking, payment):
         return render(request, "payments/fix_payment.html", {**context, "nothing_to_do": True})
-    saved = list(SavedCard.objects.filter(user=request.user))
+    saved = selectors.cards_of(request.user)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     form = ChooseCardForm(request.POST if action == "use_card" else None, cards=saved)
-    if not form.is_bound and form.fields["payment_method"].initial == payment.payment_method_id:
-        form.fields["payment_method"].initial = None  # preselect the default card unless it is the one that failed
+    status = 400 if action == "use_card" and not form.is_valid() else 200
     if action == "authenticate" or (action == "use_card" and form.is_valid()):
-        try:
-            if action == "authenticate":
-                if in_test_mode():  # what Stripe.js does in the browser with real keys
-                    simulated.complete_authentication(payment.payment_intent_id)
-                payment = services.retry_authorization(booking=booking, user=request.user, payment_method_id=None)
-            else:
-                payment = services.retry_authorization(
-                    booking=booking, user=request.user, payment_method_id=form.cleaned_data["payment_method"]
-                )
-        except DomainError as error:
-            form.add_error("payment_method" if action == "use_card" else None, error.message)
-        except GatewayError as error:
-            form.add_error(None, error.message if error.code in ("card_declined",) else UNAVAILABLE)
-        else:
-            return _after_fix(request, booking, payment)
+        if action == "authenticate" and in_test_mode():  # what Stripe.js does in the browser with real keys
+            simulated.complete_authentication(payment.payment_intent_id)
+        chosen = form.cleaned_data["payment_method"] if action == "use_card" else None
+        done = submit(
+            form,
+            lambda: services.fix_payment(
+                booking=booking, user=request.user, payment_method_id=chosen, authenticated=action == "authenticate"
+            ),
+        )
+        if done.ok:
+            return _after_fix(request, booking, done.value)
+        status = done.status
         payment.refresh_from_db()
-    client_secret = ""
-    if payment.status == PaymentStatus.ACTION_REQUIRED and not in_test_mode() and payment.payment_intent_id:
-        try:
-            client_secret = get_gateway().retrieve_intent(intent_id=payment.payment_intent_id).client_secret
-        except GatewayError:
-            form.add_error(None, UNAVAILABLE)
+        form = _form_after_failure(form, ChooseCardForm(None, cards=selectors.cards_of(request.user)))
     return render(
         request,
         "payments/fix_payment.html",
@@ -387,10 +508,13 @@ def fix_payment(request, booking_id):
             **context,
             "form": form,
             "card_options": list(card_options(form["payment_method"])),
-            "client_secret": client_secret,
+            "client_secret": lifecycle_client_secret(payment)
+            if payment.status == PaymentStatus.ACTION_REQUIRED
+            else "",
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "add_card_url": _with_next(reverse("payments:add_card"), request.path),
         },
+        status=status,
     )
 
 
@@ -401,11 +525,10 @@ def _after_fix(request, booking: Booking, payment: BookingPayment):
             f"Done: your card is authorized for {format_cents(payment.authorized_cents)}. "
             "It is charged after the lesson.",
         )
-        return redirect("bookings:detail", booking_id=booking.pk)
-    if payment.status == PaymentStatus.ACTION_REQUIRED:
-        messages.info(request, "Your bank wants you to confirm this payment.")
-        return redirect("payments:fix_payment", booking_id=booking.pk)
-    messages.success(request, "Thanks: that card will be authorized 24 hours before the lesson.")
+    elif payment.status == PaymentStatus.CAPTURED:
+        messages.success(request, f"Done: {format_cents(payment.captured_cents)} was charged for this lesson.")
+    else:
+        messages.success(request, "Thanks: your payment is sorted.")
     return redirect("bookings:detail", booking_id=booking.pk)
 
 
@@ -584,12 +707,8 @@ def connect(request):
     profile = _teacher_profile_or_redirect(request)
     if profile is None:
         return redirect("instructors:dashboard")
-    try:
-        url = services.start_connect_onboarding(profile=profile)
-    except GatewayError:
-        messages.error(request, "Stripe is not answering right now. Please try again in a few minutes.")
-        return redirect("payments:earnings")
-    return redirect(url)
+    request.back_url = reverse("payments:earnings")
+    return redirect(services.start_connect_onboarding(profile=profile))
 
 
 @require_permission(TEACH)
@@ -599,11 +718,8 @@ def connect_refresh(request):
     profile = booking_selectors.instructor_profile(request.user)
     if profile is None or not ConnectAccount.objects.filter(instructor=profile).exists():
         return redirect("payments:earnings")
-    try:
-        return redirect(services.start_connect_onboarding(profile=profile))
-    except GatewayError:
-        messages.error(request, "Stripe is not answering right now. Please try again in a few minutes.")
-        return redirect("payments:earnings")
+    request.back_url = reverse("payments:earnings")
+    return redirect(services.start_connect_onboarding(profile=profile))
 
 
 @require_permission(TEACH)
@@ -613,11 +729,8 @@ def connect_return(request):
     account = ConnectAccount.objects.filter(instructor__user=request.user).first()
     if account is None:
         return redirect("payments:earnings")
-    try:
-        account = services.sync_connect_account(account=account)
-    except GatewayError:
-        messages.info(request, "Thanks. Stripe is still processing your details; this page updates shortly.")
-        return redirect("payments:earnings")
+    request.back_url = reverse("payments:earnings")
+    account = services.sync_connect_account(account=account)
     if account.status == ConnectStatus.ENABLED:
         messages.success(request, "Payouts are set up: your earnings are sent to your bank after each lesson.")
     elif account.status == ConnectStatus.RESTRICTED:

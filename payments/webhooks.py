@@ -30,7 +30,6 @@ from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
-from bookings import policies
 from bookings.models import (
     BookingDispute,
     BookingPayment,
@@ -39,11 +38,13 @@ from bookings.models import (
     PaymentStatus,
     Settlement,
 )
+from bookings.policies import platform_fee_cents
 from bookings.satellites import ensure_dispute, ensure_transfer
 from core.timeutil import now as current_time
 
-from .gateway import AUTHENTICATION_REQUIRED, CURRENCY, AccountResult, IntentStatus, account_from_stripe
-from .models import ConnectAccount, ConnectStatus, WebhookEvent, WebhookOutcome
+from .gateway import AUTHENTICATION_REQUIRED, CURRENCY, IntentStatus, account_from_stripe
+from .models import AuthorizationChannel, ConnectAccount, WebhookEvent, WebhookOutcome
+from .services import connect, lifecycle
 
 log = logging.getLogger("payments.webhooks")
 
@@ -261,23 +262,14 @@ def _check_intent(payment: BookingPayment, obj: Mapping[str, Any]) -> tuple[int,
     return amount, capturable, received
 
 
-def _mark_authorized(payment: BookingPayment, intent_id: str, cents: int, at: dt.datetime) -> None:
-    payment.status = PaymentStatus.AUTHORIZED
-    payment.payment_intent_id = intent_id
-    payment.authorized_cents = cents
-    payment.authorized_at = payment.authorized_at or at
-    payment.failure_code = payment.failure_message = ""
-    payment.next_attempt_at = payment.pay_by = None
+def _authorized(payment: BookingPayment, intent_id: str, cents: int, at: dt.datetime) -> None:
+    lifecycle.record_authorization(payment, intent_id=intent_id, cents=cents, at=at)
 
 
-def _mark_captured(payment: BookingPayment, cents: int, at: dt.datetime) -> None:
+def _captured(payment: BookingPayment, cents: int, at: dt.datetime) -> None:
     if cents > payment.authorized_cents:
         raise Flag(f"Amount mismatch: {cents}¢ captured but only {payment.authorized_cents}¢ was authorized.")
-    payment.status = PaymentStatus.CAPTURED
-    payment.captured_cents = cents
-    payment.released_cents = payment.authorized_cents - cents
-    payment.captured_at = payment.captured_at or at
-    payment.next_attempt_at = None
+    lifecycle.record_capture(payment, cents=cents, at=at)
 
 
 def intent_authorized(event: Event) -> Outcome:
@@ -305,9 +297,9 @@ def intent_authorized(event: Event) -> Outcome:
     if capturable != amount:
         raise Flag(f"Partial authorization: {capturable}¢ of {amount}¢ held on intent {intent_id}.")
     was = payment.status
-    _mark_authorized(payment, intent_id, capturable, event.at)
+    _authorized(payment, intent_id, capturable, event.at)
     payment.payment_method_id = _text(obj, "payment_method") or payment.payment_method_id
-    payment.save()
+    payment.save(update_fields=["payment_method_id", "updated_at"])
     if payment.settlement == Settlement.RELEASE:
         return processed(f"Authorized {capturable}¢ (was {was}); the lesson is not charged, so the sweep releases it.")
     return processed(f"Authorized {capturable}¢ (was {was}).")
@@ -331,9 +323,8 @@ def intent_captured(event: Event) -> Outcome:
     if payment.status not in (*UNPAID, PaymentStatus.AUTHORIZED):
         raise Flag(f"Stripe captured {received}¢ on a payment we recorded as {payment.status}: refund it.")
     if payment.status in UNPAID:
-        _mark_authorized(payment, intent_id, amount, event.at)
-    _mark_captured(payment, received, event.at)
-    payment.save()
+        _authorized(payment, intent_id, amount, event.at)
+    _captured(payment, received, event.at)
     return processed(f"Captured {received}¢.")
 
 
@@ -350,9 +341,7 @@ def intent_canceled(event: Event) -> Outcome:
         raise Flag(f"Intent {intent_id} canceled, but we recorded it as {payment.status}.")
     if payment.status != PaymentStatus.AUTHORIZED:
         return processed(f"Nothing held ({payment.status}): nothing to change.")
-    payment.status = PaymentStatus.RELEASED
-    payment.released_cents = payment.authorized_cents
-    payment.save()
+    lifecycle.record_release(payment)
     if payment.settlement != Settlement.RELEASE:
         return flagged(
             f"The authorization of {payment.authorized_cents}¢ was canceled outside our flow "
@@ -377,11 +366,13 @@ def intent_failed(event: Event) -> Outcome:
     code, decline_code = str(error.get("code") or ""), str(error.get("decline_code") or "")
     if AUTHENTICATION_REQUIRED in (code, decline_code):
         return processed("Still waiting for the student to authenticate.")
-    payment.status = PaymentStatus.FAILED
-    payment.failure_code = (decline_code or code or "card_declined")[:64]
-    payment.failure_message = str(error.get("message") or "The card was declined.")[:300]
-    payment.failed_at = event.at
-    payment.save()
+    lifecycle.record_failure(
+        payment,
+        at=event.at,
+        channel=AuthorizationChannel.WEBHOOK,
+        message=str(error.get("message") or "The card was declined."),
+        code=decline_code or code or "card_declined",
+    )
     return processed(f"Declined ({payment.failure_code}).")
 
 
@@ -417,18 +408,15 @@ def charge_refunded(event: Event) -> Outcome:
             raise Flag(f"Amount mismatch: Stripe captured {captured}¢, we recorded {payment.captured_cents}¢.")
     else:  # the capture's own record is missing (a crash, or its event is still on its way)
         if payment.status in UNPAID:
-            _mark_authorized(payment, intent_id, amount, event.at)
-        _mark_captured(payment, captured, event.at)
+            _authorized(payment, intent_id, amount, event.at)
+        _captured(payment, captured, event.at)
         notes.append(f"Captured {captured}¢.")
     refund_recorded = refunded > payment.refunded_cents
     if refund_recorded:
         notes.append(f"Refunded {refunded}¢ in all (was {payment.refunded_cents}¢).")
-        payment.refunded_cents = refunded
-        if payment.refunded_cents == payment.captured_cents:
-            payment.status = PaymentStatus.REFUNDED
+        lifecycle.record_refund(payment, refunded_cents=refunded)
     if not notes:
         return processed("Refund already recorded.")
-    payment.save()
     note = " ".join(notes)
     paid_out = BookingTransfer.objects.filter(booking_id=payment.booking_id, transferred_at__isnull=False)
     if refund_recorded and paid_out.exists():
@@ -463,30 +451,18 @@ def dispute_changed(event: Event) -> Outcome:
     if dispute.dispute_id != dispute_id:
         raise Flag(f"Booking {payment.booking_id} already has dispute {dispute.dispute_id}; {dispute_id} is another.")
     rank, current_rank = DISPUTE_RANK[status], DISPUTE_RANK[dispute.status]
-    if rank > current_rank:
-        dispute.status = status
-        if status in (DisputeStatus.WON, DisputeStatus.LOST):
-            dispute.closed_at = dispute.closed_at or event.at
-    for field, value in (("reason", reason), ("amount_cents", amount), ("evidence_due_at", due)):
+    details = {"reason": reason, "amount_cents": amount, "evidence_due_at": due}
+    lifecycle.record_dispute(dispute, status=status if rank > current_rank else dispute.status, at=event.at)
+    for field, value in details.items():
         if value and (rank >= current_rank or not getattr(dispute, field)):
             setattr(dispute, field, value)
-    dispute.save()
+    dispute.save(update_fields=[*details, "updated_at"])
     if rank < current_rank:
         return processed(f"Dispute {dispute_id} is already {dispute.status}: an older status changes nothing.")
     return processed(f"Dispute {dispute_id}: {dispute.status}.")
 
 
 # --- Connect accounts ------------------------------------------------------------------------------
-
-
-def connect_status(account: AccountResult) -> str:
-    """Conservative: enabled only when Stripe will take transfers and pay them out now; an account
-    Stripe disabled after onboarding is restricted; one still onboarding is pending."""
-    if account.ready_for_transfers:
-        return ConnectStatus.ENABLED
-    if account.disabled_reason and account.details_submitted:
-        return ConnectStatus.RESTRICTED
-    return ConnectStatus.PENDING
 
 
 def account_updated(event: Event) -> Outcome:
@@ -501,14 +477,7 @@ def account_updated(event: Event) -> Outcome:
         result = account_from_stripe(event.obj)
     except (KeyError, TypeError, ValueError) as error:
         raise Flag(f"Malformed account object: {error}") from error
-    account.status = connect_status(result)
-    account.payouts_enabled = result.payouts_enabled
-    account.transfers_active = result.transfers_active
-    account.details_submitted = result.details_submitted
-    account.disabled_reason = result.disabled_reason[:255]
-    account.currently_due = [str(item) for item in result.currently_due]
-    account.synced_at = event.at
-    account.save()
+    connect.apply_account_state(account, result, at=event.at)
     return processed(f"Account {account.status}.")
 
 
@@ -520,9 +489,8 @@ def _expected_payout(payment: BookingPayment) -> tuple[int, int] | None:
     charged = payment.status in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED)
     if payment.card_cents and not charged:
         return None
-    kept = payment.captured_cents + payment.credit_applied_cents - payment.refunded_cents
-    kept -= payment.credit_returned_cents
-    fee = policies.platform_fee_cents(kept)
+    kept = lifecycle.kept_cents(payment)
+    fee = platform_fee_cents(kept)
     return kept - fee, fee
 
 
@@ -585,7 +553,19 @@ def transfer_changed(event: Event) -> Outcome:
         transfer.reversal_id = _last_reversal_id(obj) or transfer.reversal_id
         transfer.reversed_at = event.at
         notes.append(f"Reversed {reversed_cents}¢ in all.")
-    transfer.save()
+    transfer.save(
+        update_fields=[
+            "transfer_id",
+            "transferred_at",
+            "on_hold_reason",
+            "payout_cents",
+            "platform_fee_cents",
+            "reversed_cents",
+            "reversal_id",
+            "reversed_at",
+            "updated_at",
+        ]
+    )
     return processed(" ".join(notes) or "Already recorded.")
 
 

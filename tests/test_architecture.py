@@ -123,8 +123,17 @@ def _writes(tree: ast.AST):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         method = node.func.attr
-        if method in WRITE_METHODS or method in CHAIN_WRITE_METHODS and _is_query_chain(node.func.value):
+        saves = method in WRITE_METHODS and not _commit_false(node)
+        if saves or (method in CHAIN_WRITE_METHODS and _is_query_chain(node.func.value)):
             yield node.lineno, method
+
+
+def _commit_false(call: ast.Call) -> bool:
+    """`form.save(commit=False)` builds objects without writing them."""
+    return any(
+        keyword.arg == "commit" and isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+        for keyword in call.keywords
+    )
 
 
 def _is_query_chain(node: ast.AST) -> bool:
@@ -148,7 +157,10 @@ def test_views_api_admin_and_tasks_never_write_models():
 
 
 def test_the_write_check_sees_writes():
-    tree = ast.parse("a.save()\nB.objects.create()\nqs.filter(x=1).update(y=2)\nd.update({})\nB.objects.all().delete()")
+    tree = ast.parse(
+        "a.save()\nB.objects.create()\nqs.filter(x=1).update(y=2)\nd.update({})\nB.objects.all().delete()\n"
+        "formset.save(commit=False)"
+    )
     assert [method for _, method in _writes(tree)] == ["save", "create", "update", "delete"]
 
 
@@ -181,3 +193,42 @@ def test_status_is_assigned_only_by_its_owning_service():
 def test_the_status_check_sees_assignments():
     tree = ast.parse("a.status = 1\nb.status, c.x = 1, 2\nd.statuses = 3")
     assert len(list(_status_assignments(tree))) == 2
+
+
+def test_every_admin_that_can_write_goes_through_a_service():
+    """A ModelAdmin of ours that lets staff add, change or delete must override the hooks that
+    would otherwise write the table directly (Django's save_model, save_related, delete_*)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from accounts.models import User
+
+    request = RequestFactory().get("/admin/")
+    request.user = User(is_superuser=True, is_active=True, is_staff=True)
+    base = admin.ModelAdmin
+    found = []
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in APPS:
+            continue
+        owned = type(model_admin)
+        writes = model_admin.has_add_permission(request) or model_admin.has_change_permission(request)
+        if writes and owned.save_model is base.save_model:
+            found.append(f"{owned.__name__}.save_model")
+        many_to_many = any(field.many_to_many for field in model._meta.get_fields() if not field.auto_created)
+        editable_inlines = [
+            inline
+            for inline in model_admin.get_inline_instances(request)
+            if inline.has_add_permission(request, None) or inline.has_change_permission(request)
+        ]
+        default_related = owned.save_related is base.save_related
+        if (
+            writes
+            and default_related
+            and (many_to_many or (editable_inlines and owned.save_formset is base.save_formset))
+        ):
+            found.append(f"{owned.__name__}.save_related")
+        if model_admin.has_delete_permission(request):
+            for hook in ("delete_model", "delete_queryset"):
+                if getattr(owned, hook) is getattr(base, hook):
+                    found.append(f"{owned.__name__}.{hook}")
+    assert found == [], "Admin hooks that write tables directly (call a service instead)"

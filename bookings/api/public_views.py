@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from availability.services import availability_namespace
-from bookings import api_selectors
+from bookings import selectors
 from core.cache import cached
 from core.edge import mark_for_edge
 from core.serializers import ApiErrorSerializer
@@ -50,17 +50,17 @@ def _timeout() -> int:
     return settings.PUBLIC_AVAILABILITY_CACHE_SECONDS
 
 
-def _instructor_or_404(profile_id: str) -> api_selectors.PublicInstructor:
+def _instructor_or_404(profile_id: str) -> selectors.PublicInstructor:
     # A malformed id is answered without touching the cache or the database.
     instructor = None
     if len(profile_id) == ULID_LENGTH and profile_id.isascii() and profile_id.isalnum():
-        instructor = api_selectors.public_instructor(profile_id, timeout=_timeout())
+        instructor = selectors.public_instructor(profile_id, timeout=_timeout())
     if instructor is None:
         raise NotFound("No such instructor.")
     return instructor
 
 
-def _instructor_json(instructor: api_selectors.PublicInstructor) -> dict:
+def _instructor_json(instructor: selectors.PublicInstructor) -> dict:
     return {"id": instructor.id, "name": instructor.name if settings.PUBLIC_AVAILABILITY_SHOW_NAME else None}
 
 
@@ -110,7 +110,7 @@ def _namespaces(profile_id: str) -> tuple[str, str]:
     return LISTINGS_CACHE, availability_namespace(profile_id)  # the public facts', the calendar's
 
 
-def _for_the_edge(request, response: Response, instructor: api_selectors.PublicInstructor) -> Response:
+def _for_the_edge(request, response: Response, instructor: selectors.PublicInstructor) -> Response:
     """Let the edge (core.edge) answer the same request until a bump or the instructor's midnight:
     the default start date and what counts as past change then. JSON only: the browsable API's
     page shows who is signed in."""
@@ -121,16 +121,16 @@ def _for_the_edge(request, response: Response, instructor: api_selectors.PublicI
 
 
 def _availability_payload(instructor, *, first, days, detail) -> dict:
-    profile = api_selectors.live_profile(instructor.id)
+    profile = selectors.live_profile(instructor.id)
     if profile is None:  # went offline since its public facts were cached
         raise NotFound("No such instructor.")
-    bookable = api_selectors.bookable_days(profile, first=first, days=days, duration=instructor.shortest)
+    bookable = selectors.bookable_days(profile, first=first, days=days, duration=instructor.shortest)
     rows = []
     for day in bookable:
         row = {"date": day.date, "available": day.available}
         if detail == "full":
             row["ranges"] = [
-                {"start": api_selectors.clock(start), "end": api_selectors.clock(end)} for start, end in day.ranges
+                {"start": selectors.clock(start), "end": selectors.clock(end)} for start, end in day.ranges
             ]
         elif detail == "summary":
             row.update(day.part_flags())
@@ -173,10 +173,10 @@ class NextAvailable(PublicView):
 
 
 def _next_available_payload(instructor, *, duration: int) -> dict:
-    profile = api_selectors.live_profile(instructor.id)
+    profile = selectors.live_profile(instructor.id)
     if profile is None:
         raise NotFound("No such instructor.")
-    found = api_selectors.next_available(profile, duration=duration)
+    found = selectors.next_available(profile, duration=duration)
     start = None
     if found is not None:
         start = NextStartSerializer(
@@ -184,8 +184,8 @@ def _next_available_payload(instructor, *, duration: int) -> dict:
                 "start_at": found.start_at,
                 "end_at": found.end_at,
                 "local_date": found.local_date,
-                "local_start": api_selectors.clock(found.local_start),
-                "local_end": api_selectors.clock(found.local_end),
+                "local_start": selectors.clock(found.local_start),
+                "local_end": selectors.clock(found.local_end),
             }
         ).data
     return {

@@ -8,12 +8,12 @@ is given in the instructor's zone (`local_date`, `local_start`, `local_end`,
 
 import datetime as dt
 
-from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.api_selectors import INSTRUCTOR_SCOPES, STUDENT_SCOPES, clock
 from bookings.models import Booking, BookingStatus, NoShowResolution, NoShowType, PaymentStatus
+from bookings.selectors import INSTRUCTOR_SCOPES, STUDENT_SCOPES, clock, satellite
+from bookings.services import actions_for
 from core.serializers import AwareDateTimeField, UTCDateTimeField
 from instructors.models import InstructorProfile, LocationType
 
@@ -64,11 +64,27 @@ class NoShowSerializer(serializers.Serializer):
     resolved_at = UTCDateTimeField(read_only=True, allow_null=True)
 
 
-def _satellite(booking: Booking, name: str):
-    try:
-        return getattr(booking, name)
-    except ObjectDoesNotExist:
-        return None
+class ActionSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField(read_only=True)
+    reason = serializers.CharField(
+        read_only=True,
+        help_text="Refused: why (the sentence the site shows). Allowed: what it costs, if anything.",
+    )
+    code = serializers.CharField(
+        read_only=True, help_text="Refused: the error code the action's endpoint answers with."
+    )
+
+
+class LessonActionsSerializer(serializers.Serializer):
+    """What you may do to this lesson now: the one policy the site, the API and the admin read."""
+
+    cancel = ActionSerializer(read_only=True)
+    reschedule = ActionSerializer(read_only=True)
+    report_no_show = ActionSerializer(read_only=True)
+    dispute_no_show = ActionSerializer(read_only=True)
+    accept = ActionSerializer(read_only=True)
+    decline = ActionSerializer(read_only=True)
+    finish_checkout = ActionSerializer(read_only=True)
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -98,6 +114,7 @@ class BookingSerializer(serializers.ModelSerializer):
     no_show = serializers.SerializerMethodField()
     rescheduled_to = serializers.SerializerMethodField(help_text="The booking this one was moved to.")
     rescheduled_from = serializers.SerializerMethodField(help_text="The booking this one was moved from.")
+    actions = serializers.SerializerMethodField()
 
     class Meta:
         model = Booking
@@ -131,6 +148,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "no_show",
             "rescheduled_to",
             "rescheduled_from",
+            "actions",
         ]
         read_only_fields = fields
 
@@ -142,23 +160,27 @@ class BookingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=PaymentStatus.choices, allow_null=True))
     def get_payment_status(self, booking: Booking) -> str | None:
-        payment = _satellite(booking, "payment")
+        payment = satellite(booking, "payment")
         return payment.status if payment is not None else None
 
     @extend_schema_field(NoShowSerializer(allow_null=True))
     def get_no_show(self, booking: Booking) -> dict | None:
-        no_show = _satellite(booking, "no_show")
+        no_show = satellite(booking, "no_show")
         return NoShowSerializer(no_show).data if no_show is not None else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_rescheduled_to(self, booking: Booking) -> str | None:
-        moved = _satellite(booking, "reschedule")
+        moved = satellite(booking, "reschedule")
         return moved.rescheduled_to_id if moved is not None else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_rescheduled_from(self, booking: Booking) -> str | None:
-        previous = _satellite(booking, "rescheduled_from")
+        previous = satellite(booking, "rescheduled_from")
         return previous.booking_id if previous is not None else None
+
+    @extend_schema_field(LessonActionsSerializer)
+    def get_actions(self, booking: Booking) -> dict:
+        return LessonActionsSerializer(actions_for(booking, self.context["request"].user)).data
 
 
 class CancellationOutcomeSerializer(serializers.Serializer):
@@ -183,6 +205,31 @@ class RescheduleOutcomeSerializer(serializers.Serializer):
     reason = serializers.CharField(read_only=True, help_text="One sentence to show before confirming, or why not.")
 
 
+class RescheduleTermsSerializer(serializers.Serializer):
+    """What moving the lesson to `start_at` changes: show it before the student confirms."""
+
+    new_start_at = UTCDateTimeField(read_only=True)
+    new_end_at = UTCDateTimeField(read_only=True)
+    outcome = RescheduleOutcomeSerializer(read_only=True, help_text="What the move itself costs.")
+    cancel_after_move = CancellationOutcomeSerializer(
+        read_only=True,
+        help_text="What cancelling right after the move costs (the policy counts from the new time).",
+    )
+    free_cancel_until = UTCDateTimeField(
+        read_only=True, allow_null=True, help_text="Free cancellation of the moved lesson ends then (null: never free)."
+    )
+
+
+class ReschedulePreviewSerializer(RescheduleOutcomeSerializer):
+    terms = RescheduleTermsSerializer(read_only=True, allow_null=True, help_text="With `start_at` only.")
+
+
+class ReschedulePreviewQuerySerializer(serializers.Serializer):
+    start_at = AwareDateTimeField(
+        required=False, help_text="A new start to price: the answer then also gives the move's terms (`terms`)."
+    )
+
+
 # --- input -------------------------------------------------------------------------------------
 
 
@@ -200,25 +247,6 @@ class HoldRequestSerializer(serializers.Serializer):
     start_at = AwareDateTimeField(help_text="ISO 8601 with its UTC offset, on a start the instructor offers.")
     duration = serializers.IntegerField(min_value=15, max_value=1440, help_text="Minutes; one the offering offers.")
     idempotency_key = IdempotencyKeyField()
-
-
-class ConfirmRequestSerializer(serializers.Serializer):
-    location_type = serializers.ChoiceField(choices=LOCATION_TYPES, help_text="One the offering offers.")
-    address = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, default="", help_text="Required for `student_location`."
-    )
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    payment_method_id = serializers.CharField(
-        max_length=255,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="One of the student's saved cards (Stripe payment method id); empty means the default card. "
-        "Nothing is charged now: the card is authorized 24 hours before the lesson and charged after it.",
-    )
-    use_credit = serializers.BooleanField(
-        required=False, default=True, help_text="Apply the student's platform credit first (default true)."
-    )
 
 
 class ReasonRequestSerializer(serializers.Serializer):
@@ -242,8 +270,9 @@ class StudentScopeSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(
         choices=STUDENT_SCOPES,
         default="upcoming",
-        help_text="`upcoming`: confirmed and requested lessons not yet over, and live checkout holds, soonest "
-        "first. `past`: finished, cancelled, declined, rescheduled and missed lessons, latest first.",
+        help_text="`upcoming`: confirmed lessons not yet over, requests still open, and a live checkout hold, "
+        "soonest first. `past`: lessons that took place (or should have), latest first. `cancelled`: cancelled, "
+        "declined and expired lessons and requests, whenever they were for, latest first.",
     )
 
 
@@ -252,6 +281,6 @@ class InstructorScopeSerializer(serializers.Serializer):
         choices=INSTRUCTOR_SCOPES,
         default="upcoming",
         help_text="`upcoming`: confirmed lessons not yet over, soonest first. `requests`: booking requests "
-        "waiting for your answer, earliest deadline first. `past`: finished, cancelled, declined, rescheduled "
-        "and missed lessons, latest first.",
+        "waiting for your answer, earliest deadline first. `past`: lessons that took place (or should have), "
+        "latest first. `cancelled`: cancelled, declined and expired lessons and requests, latest first.",
     )

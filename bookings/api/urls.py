@@ -15,7 +15,6 @@ urlpatterns = [
     ),
     path("bookings/", views.BookingListCreate.as_view(), name="api-bookings"),
     path("bookings/<str:booking_id>/", views.BookingDetail.as_view(), name="api-booking"),
-    path("bookings/<str:booking_id>/confirm/", views.ConfirmBooking.as_view(), name="api-booking-confirm"),
     path(
         "bookings/<str:booking_id>/cancellation-preview/",
         views.CancellationPreview.as_view(),

@@ -15,9 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasPermission
-from bookings import api_selectors, services
-from bookings.errors import InvalidTransition
-from bookings.models import BookingStatus
+from bookings import selectors, services
 from core.exceptions import Conflict
 from core.serializers import ApiErrorSerializer
 
@@ -25,13 +23,13 @@ from .serializers import (
     BookingSerializer,
     CancellationOutcomeSerializer,
     CancelResultSerializer,
-    ConfirmRequestSerializer,
     DisputeRequestSerializer,
     HoldRequestSerializer,
     InstructorScopeSerializer,
     NoShowRequestSerializer,
     ReasonRequestSerializer,
-    RescheduleOutcomeSerializer,
+    ReschedulePreviewQuerySerializer,
+    ReschedulePreviewSerializer,
     RescheduleRequestSerializer,
     StudentScopeSerializer,
 )
@@ -72,7 +70,7 @@ def _valid(serializer_class, data) -> dict:
 
 
 def _party_booking(user, booking_id: str):
-    booking = api_selectors.booking_for_party(user, booking_id)
+    booking = selectors.booking_for_party(user, booking_id)
     if booking is None:
         raise NotFound("No such booking.")
     return booking
@@ -114,7 +112,7 @@ class BookingListCreate(GenericAPIView):
     )
     def get(self, request):
         scope = _valid(StudentScopeSerializer, request.query_params)["scope"]
-        page = self.paginate_queryset(api_selectors.student_bookings(request.user, scope=scope))
+        page = self.paginate_queryset(selectors.student_bookings(request.user, scope=scope))
         return self.get_paginated_response(BookingSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
@@ -134,7 +132,7 @@ class BookingListCreate(GenericAPIView):
     def post(self, request):
         data = _valid(HoldRequestSerializer, request.data)
         user = request.user
-        earlier = api_selectors.booking_by_key(user, data["idempotency_key"])
+        earlier = selectors.booking_by_key(user, data["idempotency_key"])
         if earlier is not None:
             if (earlier.offering_id, earlier.start_at, earlier.duration_minutes) != (
                 data["offering_id"],
@@ -145,7 +143,7 @@ class BookingListCreate(GenericAPIView):
                     "This idempotency key was already used for a different booking.", code="idempotency_key_reused"
                 )
             return _booking_response(request, earlier.pk)
-        offering = api_selectors.offering_for_booking(data["offering_id"])
+        offering = selectors.offering_for_booking(data["offering_id"])
         if offering is None:
             raise ValidationError({"offering_id": ["No such service offering."]})
         booking = services.hold_booking(
@@ -164,60 +162,18 @@ class BookingDetail(BookingObjectView):
         return self.booking_response(booking_id)
 
 
-class ConfirmBooking(BookingObjectView):
-    permission_classes = [HasPermission(STUDENT)]
-
-    @extend_schema(
-        tags=TAGS,
-        summary="Confirm a held time",
-        description="Chooses where the lesson happens and confirms it, or sends a request (status `requested`) "
-        "when the instructor accepts bookings themselves. Platform credit applies first (unless `use_credit` is "
-        "false); the rest goes on `payment_method_id` or the default saved card (400 `card_required` without one). "
-        "Nothing is charged now. Confirming again returns the booking unchanged.",
-        request=ConfirmRequestSerializer,
-        responses={
-            200: BookingSerializer,
-            400: OpenApiResponse(
-                ApiErrorSerializer,
-                description="Invalid input (`invalid`, with `fields`), a place the offering does not offer "
-                "(`invalid_option`), or `card_required`: part of the price must go on a card and the student has "
-                "no saved card (or `payment_method_id` is not one of theirs).",
-            ),
-            **_errors(403, 404, 409),
-        },
-    )
-    def post(self, request, booking_id):
-        booking = self.get_booking(booking_id)
-        data = _valid(ConfirmRequestSerializer, request.data)
-        services.confirm_booking(
-            booking=booking,
-            student=request.user,
-            location_type=data["location_type"],
-            address=data["address"],
-            note=data["note"],
-            payment_method_id=data["payment_method_id"] or None,
-            use_credit=data["use_credit"],
-        )
-        return self.booking_response(booking_id)
-
-
 class CancellationPreview(BookingObjectView):
     @extend_schema(
         tags=TAGS,
         summary="What cancelling would cost",
-        description="The policy's outcome if the caller (student or instructor) cancelled now.",
+        description="The policy's outcome if the caller (student or instructor) cancelled now; 409 with the "
+        "policy's reason when they may not (the same answer `actions.cancel` gives).",
         responses={200: CancellationOutcomeSerializer, **_errors(403, 404, 409)},
     )
     def get(self, request, booking_id):
-        booking = self.get_booking(booking_id)
-        _require_cancellable(booking)
-        outcome = services.cancellation_preview(booking=booking, user=request.user)
-        return Response(CancellationOutcomeSerializer(outcome).data)
-
-
-def _require_cancellable(booking) -> None:
-    if booking.status not in services.UPCOMING_FOR_CANCEL:
-        raise InvalidTransition(f"A {booking.get_status_display().lower()} booking can't be cancelled.")
+        actions = services.actions_for(self.get_booking(booking_id), request.user)
+        services.require(actions.cancel)
+        return Response(CancellationOutcomeSerializer(actions.cancellation).data)
 
 
 class CancelBooking(BookingObjectView):
@@ -244,14 +200,21 @@ class ReschedulePreview(BookingObjectView):
     @extend_schema(
         tags=TAGS,
         summary="Whether and how a lesson can be moved",
-        responses={200: RescheduleOutcomeSerializer, **_errors(403, 404, 409)},
+        description="The policy's outcome of moving the lesson now (409 with its reason when it may not be moved). "
+        "With `start_at`, also the terms of moving it there (`terms`): checked as the move checks it, so a "
+        "time the instructor does not offer, or the lesson's own time, is refused here already.",
+        parameters=[ReschedulePreviewQuerySerializer],
+        responses={200: ReschedulePreviewSerializer, **_errors(400, 403, 404, 409)},
     )
     def get(self, request, booking_id):
         booking = self.get_booking(booking_id)
-        outcome = services.reschedule_preview(booking=booking, user=request.user)
-        if booking.status != BookingStatus.CONFIRMED:
-            raise InvalidTransition("Only confirmed lessons can be rescheduled.")
-        return Response(RescheduleOutcomeSerializer(outcome).data)
+        start_at = _valid(ReschedulePreviewQuerySerializer, request.query_params).get("start_at")
+        actions = services.actions_for(booking, request.user)
+        services.require(actions.reschedule)
+        terms = None
+        if start_at is not None:
+            terms = services.reschedule_terms(booking=booking, user=request.user, start_at=start_at)
+        return Response(ReschedulePreviewSerializer({**vars(actions.rescheduling), "terms": terms}).data)
 
 
 class RescheduleBooking(BookingObjectView):
@@ -272,9 +235,9 @@ class RescheduleBooking(BookingObjectView):
     def post(self, request, booking_id):
         booking = self.get_booking(booking_id)
         data = _valid(RescheduleRequestSerializer, request.data)
-        earlier = api_selectors.booking_by_key(request.user, data["idempotency_key"])
+        earlier = selectors.booking_by_key(request.user, data["idempotency_key"])
         if earlier is not None:
-            if earlier.start_at != data["start_at"] or api_selectors.moved_from(earlier) != booking.pk:
+            if earlier.start_at != data["start_at"] or selectors.moved_from(earlier) != booking.pk:
                 raise Conflict(
                     "This idempotency key was already used for a different booking.", code="idempotency_key_reused"
                 )
@@ -334,7 +297,7 @@ class InstructorBookingList(GenericAPIView):
     )
     def get(self, request):
         scope = _valid(InstructorScopeSerializer, request.query_params)["scope"]
-        page = self.paginate_queryset(api_selectors.instructor_bookings(request.user, scope=scope))
+        page = self.paginate_queryset(selectors.instructor_bookings(request.user, scope=scope))
         return self.get_paginated_response(BookingSerializer(page, many=True, context={"request": request}).data)
 
 
@@ -342,7 +305,7 @@ class InstructorBookingView(BookingObjectView):
     permission_classes = [HasPermission(INSTRUCTOR)]
 
     def get_booking(self, booking_id: str):
-        booking = api_selectors.booking_for_instructor(self.request.user, booking_id)
+        booking = selectors.booking_for_instructor(self.request.user, booking_id)
         if booking is None:
             raise NotFound("No such booking.")
         return booking

@@ -7,6 +7,7 @@ from availability import services as availability_services
 from availability.selectors import week_start_of
 from bookings import services
 from instructors.tests.factories import ServiceFactory, live_instructor
+from payments.services import checkout_booking, save_card
 
 _keys = itertools.count()
 
@@ -31,9 +32,8 @@ def open_instructor(*, days: list[dt.date], ranges=((9 * 60, 17 * 60),), tz="Ame
 
 
 def give_card(student, payment_method_id="pm_card_visa"):
-    """A saved card (simulated gateway: Stripe's test cards) so checkout can finish."""
-    from payments.services import save_card
-
+    """A saved card (simulated gateway: Stripe's test cards) so checkout can finish. A card that
+    saves but declines every payment: "pm_card_chargeCustomerFail"."""
     return save_card(user=student, payment_method_id=payment_method_id)
 
 
@@ -44,5 +44,5 @@ def book(student, offering, start_at, *, duration=60, confirm=True, location="on
     if confirm:
         if not student.saved_cards.exists():
             give_card(student)
-        booking = services.confirm_booking(booking=booking, student=student, location_type=location, address=address)
+        booking = checkout_booking(booking=booking, student=student, location_type=location, address=address)
     return booking

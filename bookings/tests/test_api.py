@@ -166,7 +166,7 @@ def test_cancellation_preview_then_cancel(student, offering):
     assert (twice.status_code, error_code(twice)) == (409, "invalid_transition")
     preview = client.get(f"/api/v1/bookings/{booking.pk}/cancellation-preview/")
     assert (preview.status_code, error_code(preview)) == (409, "invalid_transition")
-    assert client.get("/api/v1/bookings/", {"scope": "past"}).json()["results"][0]["id"] == booking.pk
+    assert client.get("/api/v1/bookings/", {"scope": "cancelled"}).json()["results"][0]["id"] == booking.pk
 
 
 def test_a_late_cancellation_preview_shows_the_charge(student, offering, clock):
@@ -436,7 +436,7 @@ def test_list_endpoints_have_a_fixed_query_count(student, offering, instructor, 
     counts = {
         "student": _count_queries(student_client, "/api/v1/bookings/"),
         "instructor": _count_queries(teacher, "/api/v1/instructor/bookings/"),
-        "past": _count_queries(student_client, "/api/v1/bookings/", {"scope": "past"}),
+        "cancelled": _count_queries(student_client, "/api/v1/bookings/", {"scope": "cancelled"}),
     }
     for hour in (11, 13, 15):
         book(UserFactory(), offering, at(hour, day=FRI))
@@ -449,7 +449,7 @@ def test_list_endpoints_have_a_fixed_query_count(student, offering, instructor, 
         assert student_client.get("/api/v1/bookings/").json()["count"] == 4
     with django_assert_max_num_queries(counts["instructor"]):
         assert teacher.get("/api/v1/instructor/bookings/").json()["count"] == 7
-    with django_assert_max_num_queries(counts["past"]):
-        assert student_client.get("/api/v1/bookings/", {"scope": "past"}).json()["count"] == 2
+    with django_assert_max_num_queries(counts["cancelled"]):
+        assert student_client.get("/api/v1/bookings/", {"scope": "cancelled"}).json()["count"] == 2
     # session, user, permissions (2), count, page
     assert set(counts.values()) == {6}

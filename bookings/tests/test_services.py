@@ -294,7 +294,7 @@ def test_unanswered_requests_expire_at_the_deadline(requesting_profile, offering
 
 def test_student_cancels_early_for_free(offering, student):
     booking = book(student, offering, at(10))
-    preview = services.cancellation_preview(booking=booking, user=student)
+    preview = services.actions_for(booking, student).cancellation
     assert (preview.charge_cents, preview.late) == (0, False)
     outcome = services.cancel_booking(booking=booking, user=student, reason="Sick")
     booking.refresh_from_db()
@@ -469,15 +469,17 @@ def test_previews_refuse_bookings_that_can_no_longer_change(offering, student):
     booking = book(student, offering, at(10))
     services.cancel_booking(booking=booking, user=student)
     booking.refresh_from_db()
+    actions = services.actions_for(booking, student)
+    assert (actions.cancel.allowed, actions.cancel.code, actions.cancellation) == (False, "invalid_transition", None)
+    assert (actions.reschedule.allowed, actions.reschedule.code) == (False, "invalid_transition")
     with pytest.raises(InvalidTransition):
-        services.cancellation_preview(booking=booking, user=student)
-    with pytest.raises(InvalidTransition):
-        services.reschedule_preview(booking=booking, user=student)
+        services.cancel_booking(booking=booking, user=student)
 
 
 def test_a_student_withdraws_an_unanswered_request_late_for_free(requesting_profile, offering, student, frozen_clock):
-    booking = book(student, offering, at(10))
-    frozen_clock.move_to(at(9))
+    frozen_clock.move_to(at(6))
+    booking = book(student, offering, at(10))  # the request is open until an hour before the lesson
+    frozen_clock.move_to(at(8, 30))  # late (under 24 hours), still unanswered
     assert services.cancel_booking(booking=booking, user=student).charge_cents == 0
     booking.refresh_from_db()
     assert booking.payment.settlement == Settlement.RELEASE

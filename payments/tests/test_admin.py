@@ -14,8 +14,10 @@ from bookings import services as booking_services
 from bookings.models import BookingDispute, BookingPayment, BookingTransfer, DisputeStatus, PaymentStatus
 from bookings.satellites import ensure_transfer
 from bookings.tests.factories import book, give_card, open_instructor
+from core.models import AuditLog
 from payments import credits, services
 from payments.models import CreditEntry, CreditReason, WebhookEvent, WebhookOutcome
+from payments.selectors import reconciliation_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +68,7 @@ def lesson(profile, start=START, card="pm_card_visa"):
 
 def declined_lesson(profile, clock, start=START):
     clock.move_to(NOW)
-    booking = lesson(profile, start, card="pm_card_chargeDeclined")
+    booking = lesson(profile, start, card="pm_card_chargeCustomerFail")  # saves fine, declines when charged
     clock.move_to(start - dt.timedelta(hours=24))
     services.advance_all()
     booking.payment.refresh_from_db()
@@ -191,7 +193,7 @@ def test_payouts_on_hold_show_the_reason_and_try_again(client, profile, clock):
     transfer.refresh_from_db()
     assert transfer.transferred_at and transfer.on_hold_reason == ""
     assert "Paid out" in page(response)
-    assert services.reconciliation_problems(BookingPayment.objects.get(booking=booking), transfer) == []
+    assert reconciliation_problems(BookingPayment.objects.get(booking=booking), transfer) == []
 
 
 # --- disputes --------------------------------------------------------------------------------------------
@@ -234,20 +236,24 @@ def test_refund_in_full_through_the_action(client, profile, clock):
 
 def test_partial_refund_page_refunds_and_refuses_too_much(client, profile, clock):
     booking = charged_lesson(profile, clock)
-    staff(client, "finance")
+    finance = staff(client, "finance")
     url = reverse("admin:payments_payment_refund", args=[booking.payment.pk])
     content = page(client.get(url))
     assert "$60" in content and 'name="amount"' in content
 
-    response = client.post(url, {"amount": "15.50"})
+    assert client.post(url, {"amount": "15.50"}).status_code == 200  # a refund says why
+    response = client.post(url, {"amount": "15.50", "reason": "Started late"})
     assert response.status_code == 302
     assert BookingPayment.objects.get(booking=booking).refunded_cents == 15_50
+    audit = AuditLog.objects.get(action="refund_booking")
+    assert (audit.target_id, audit.reason, audit.actor) == (booking.pk, "Started late", finance)
+    assert (audit.before["refunded_cents"], audit.after["refunded_cents"]) == (0, 15_50)
 
-    response = client.post(url, {"amount": "50.00"})  # only $44.50 is left
+    response = client.post(url, {"amount": "50.00", "reason": "Too much"})  # only $44.50 is left
     assert response.status_code == 200
     assert "more than was charged" in page(response) or "not yet refunded" in page(response)
     for bad in ("0", "-5", "abc", ""):
-        assert client.post(url, {"amount": bad}).status_code == 200
+        assert client.post(url, {"amount": bad, "reason": "x"}).status_code == 200
     assert BookingPayment.objects.get(booking=booking).refunded_cents == 15_50
 
 

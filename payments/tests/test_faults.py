@@ -13,6 +13,7 @@ from bookings import services as booking_services
 from bookings.models import PaymentStatus
 from bookings.tests.factories import book, open_instructor
 from payments import services
+from payments.gateway import get_gateway
 from payments.models import ConnectAccount, ConnectStatus
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def booking(stripe_settings, stripe_standin):
     with time_machine.travel(NOW, tick=False):
         profile = open_instructor(days=[START.date()])
         account = stripe_standin.complete_onboarding(
-            services.get_gateway()
+            get_gateway()
             .create_connect_account(email="i@example.com", instructor_id=profile.pk, idempotency_key="ii:acct")
             .id
         )

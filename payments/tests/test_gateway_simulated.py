@@ -117,10 +117,47 @@ def test_setup_intent_then_confirmation_saves_the_card(simulated_gateway, custom
 
 
 def test_attaching_a_test_card_makes_a_payment_method_of_the_customer(simulated_gateway, customer):
-    card = save_card(simulated_gateway, customer, "4000 0000 0000 9995")
+    card = save_card(simulated_gateway, customer, "4000 0000 0000 0341")
     assert card.payment_method_id.startswith("pm_sim_")
-    assert (card.brand, card.last4) == ("visa", "9995")
+    assert (card.brand, card.last4) == ("visa", "0341")
     assert simulated_gateway.card_details(payment_method_id=card.payment_method_id) == card
+
+
+def test_saving_the_same_card_again_gives_a_new_payment_method_with_the_same_fingerprint(simulated_gateway, customer):
+    first, again = save_card(simulated_gateway, customer), save_card(simulated_gateway, customer)
+    other = save_card(simulated_gateway, customer, "5555 5555 5555 4444")
+    assert first.payment_method_id != again.payment_method_id
+    assert first.fingerprint == again.fingerprint != other.fingerprint
+    assert first.fingerprint.startswith("fp_")
+
+
+@pytest.mark.parametrize(
+    ("number", "decline_code", "message"),
+    [
+        ("4000000000000002", "generic_decline", "Your card was declined."),
+        ("4000000000009995", "insufficient_funds", "Your card has insufficient funds."),
+    ],
+)
+def test_cards_stripe_declines_at_setup_are_refused_when_saved(
+    simulated_gateway, customer, number, decline_code, message
+):
+    with pytest.raises(CardDeclined) as attached:
+        save_card(simulated_gateway, customer, number)
+    assert (attached.value.decline_code, attached.value.message) == (decline_code, message)
+    setup = simulated_gateway.create_setup_intent(customer_id=customer.id, idempotency_key=f"ii:setup:{number}")
+    with pytest.raises(CardDeclined):
+        simulated.confirm_setup_intent(setup.id, payment_method_for_card_number(number))
+    assert simulated_gateway.retrieve_setup_intent(setup_intent_id=setup.id).status == "requires_payment_method"
+
+
+def test_the_3220_card_asks_for_the_bank_on_session_and_passes_once_confirmed(simulated_gateway, customer):
+    card = save_card(simulated_gateway, customer, "4000 0000 0000 3220")
+    on_session = authorize(simulated_gateway, customer, card.payment_method_id, off_session=False)
+    assert (on_session.status, on_session.amount_capturable_cents) == (IntentStatus.REQUIRES_ACTION, 0)
+    assert on_session.client_secret
+    assert simulated.complete_authentication(on_session.id).is_authorized
+    with pytest.raises(AuthenticationRequired):
+        authorize(simulated_gateway, customer, card.payment_method_id, key="ii:authorize:B:2", off_session=True)
 
 
 def test_a_card_of_one_customer_cannot_be_used_by_another(simulated_gateway, customer):
@@ -164,17 +201,19 @@ def test_good_cards_are_authorized_off_session(simulated_gateway, customer, numb
 
 
 @pytest.mark.parametrize(
-    ("number", "decline_code", "message"),
+    ("payment_method", "decline_code", "message"),
     [
-        ("4000000000000002", "generic_decline", "Your card was declined."),
-        ("4000000000009995", "insufficient_funds", "Your card has insufficient funds."),
+        ("0341", "generic_decline", "Your card was declined."),  # saves, then declines every charge
+        ("pm_card_chargeDeclined", "generic_decline", "Your card was declined."),  # charged without saving
+        ("pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds", "Your card has insufficient funds."),
     ],
 )
 @pytest.mark.parametrize("off_session", [True, False])
-def test_declining_cards_decline(simulated_gateway, customer, number, decline_code, message, off_session):
-    card = save_card(simulated_gateway, customer, number)
+def test_declining_cards_decline(simulated_gateway, customer, payment_method, decline_code, message, off_session):
+    if payment_method == "0341":
+        payment_method = save_card(simulated_gateway, customer, "4000 0000 0000 0341").payment_method_id
     with pytest.raises(CardDeclined) as caught:
-        authorize(simulated_gateway, customer, card.payment_method_id, off_session=off_session)
+        authorize(simulated_gateway, customer, payment_method, off_session=off_session)
 
     assert (caught.value.code, caught.value.decline_code, caught.value.message) == (
         "card_declined",
@@ -223,7 +262,7 @@ def test_authenticating_with_a_declining_card_still_declines(simulated_gateway, 
     card = save_card(simulated_gateway, customer, "4000002500003155")
     with pytest.raises(AuthenticationRequired) as caught:
         authorize(simulated_gateway, customer, card.payment_method_id)
-    other = save_card(simulated_gateway, customer, "4000000000000002")
+    other = save_card(simulated_gateway, customer, "4000000000000341")
 
     with pytest.raises(CardDeclined):
         simulated.complete_authentication(caught.value.intent_id, other.payment_method_id)

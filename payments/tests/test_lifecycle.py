@@ -10,11 +10,14 @@ from django.core import mail
 
 from accounts.tests.factories import UserFactory
 from bookings import services as booking_services
+from bookings.errors import PaymentNotSecured
 from bookings.models import Booking, BookingLock, BookingStatus, LockResolution, PaymentStatus, Settlement
 from bookings.tests.factories import book, give_card, new_key, open_instructor
 from payments import credits, services
+from payments.errors import CardRequired
 from payments.gateway import get_gateway, idempotency_key
 from payments.models import ConnectAccount, ConnectStatus, CreditReason
+from payments.selectors import reconciliation_problems
 from payments.simulated import complete_onboarding
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +54,10 @@ def payout_ready(profile):
 
 
 def sweep(clock, when):
+    """Every beat sweep at `when`: bookings' (complete, cancel unpaid), then the payments'."""
     clock.move_to(when)
     booking_services.complete_finished_lessons()
+    booking_services.cancel_unpaid_lessons()
     return services.advance_all()
 
 
@@ -60,7 +65,7 @@ def money(booking):
     booking.refresh_from_db()
     payment = booking.payment
     transfer = getattr(booking, "transfer", None)
-    assert services.reconciliation_problems(payment, transfer) == []
+    assert reconciliation_problems(payment, transfer) == []
     return payment, transfer
 
 
@@ -213,7 +218,7 @@ def test_no_show_each_way(profile, student, clock, reporter, expected):
 
 
 def test_declined_card_emails_the_student_then_cancels_at_the_deadline(profile, student, clock):
-    card = give_card(student, "pm_card_chargeDeclined")
+    card = give_card(student, "pm_card_chargeCustomerFail")  # saves fine, declines when charged
     services.set_default_card(user=student, card=card)
     booking = book(student, profile.offerings.get(), START)
     sweep(clock, START - dt.timedelta(hours=24))
@@ -242,17 +247,18 @@ def test_the_emails_go_out_after_commit(profile, student, clock, django_capture_
     assert "confirm the payment" in mail.outbox[0].body
     clock.move_to(START - dt.timedelta(hours=12))
     with django_capture_on_commit_callbacks(execute=True):
-        services.advance_all()
+        booking_services.cancel_unpaid_lessons()
     assert {tuple(m.to) for m in mail.outbox[1:]} == {(student.email,), (profile.user.email,)}
+    assert all(m.subject.startswith("Cancelled automatically") for m in mail.outbox[1:])
 
 
 def test_checkout_without_a_card_is_refused_and_the_time_stays_held(profile, student):
     booking = booking_services.hold_booking(
         student=student, offering=profile.offerings.get(), start_at=START, duration=60, idempotency_key="k"
     )
-    from payments.errors import CardRequired
-
     with pytest.raises(CardRequired):
+        services.checkout_booking(booking=booking, student=student, location_type="online")
+    with pytest.raises(PaymentNotSecured):  # the booking service alone refuses too: nothing is planned
         booking_services.confirm_booking(booking=booking, student=student, location_type="online")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.HELD
@@ -264,7 +270,7 @@ def test_credit_covering_the_whole_price_needs_no_card(profile, student, clock):
     booking = booking_services.hold_booking(
         student=student, offering=profile.offerings.get(), start_at=START, duration=60, idempotency_key="k"
     )
-    booking_services.confirm_booking(booking=booking, student=student, location_type="online")
+    services.checkout_booking(booking=booking, student=student, location_type="online")
     assert credits.balance(student) == 40_00
     sweep(clock, END + dt.timedelta(hours=24))
     payment, transfer = money(booking)

@@ -13,7 +13,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from accounts.tests.factories import UserFactory
 from bookings.models import PaymentStatus
 from bookings.tests.factories import book, open_instructor
-from payments import services
+from payments.services import lifecycle
 from payments.tasks import advance_payments
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_the_task_is_a_thin_wrapper_around_advance_all(monkeypatch):
         calls.append(kwargs)
         return 7
 
-    monkeypatch.setattr(services, "advance_all", advance_all)
+    monkeypatch.setattr(lifecycle, "advance_all", advance_all)
     assert advance_payments() == 7
     assert calls == [{}]
 

@@ -66,7 +66,7 @@ def held(student, offering, start=START):
 
 
 def checkout(client, booking, **data):
-    return client.post(reverse("bookings:checkout", args=[booking.pk]), {"location_type": "online", **data})
+    return client.post(reverse("payments:checkout", args=[booking.pk]), {"location_type": "online", **data})
 
 
 def payout_ready(profile):
@@ -114,13 +114,13 @@ def test_the_cards_page_has_an_empty_state(client, student):
     ("number", "last4"),
     [
         ("4242 4242 4242 4242", "4242"),
-        ("4000 0000 0000 0002", "0002"),
         ("4000-0025-0000-3155", "3155"),
-        ("4000000000009995", "9995"),
+        ("4000 0000 0000 0341", "0341"),
+        ("4000000000003220", "3220"),
     ],
 )
-def test_adding_each_test_card_saves_it(client, student, number, last4):
-    """Every test card saves; declines and bank checks happen when the lesson is authorized."""
+def test_adding_a_card_the_bank_accepts_saves_it(client, student, number, last4):
+    """These cards pass the bank's check when saved; their declines and checks come at payment time."""
     client.force_login(student)
     body = text(client.get(reverse("payments:add_card")))
     assert "Test mode." in body and "4000 0025 0000 3155" in body and "insufficient funds" in body
@@ -130,10 +130,31 @@ def test_adding_each_test_card_saves_it(client, student, number, last4):
     assert (card.last4, card.is_default) == (last4, True)
 
 
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [("4000 0000 0000 0002", "Your card was declined."), ("4000000000009995", "Your card has insufficient funds.")],
+)
+def test_a_card_the_bank_declines_is_refused_at_the_form_with_its_reason(client, student, number, reason):
+    client.force_login(student)
+    response = client.post(reverse("payments:add_card"), {"number": number})
+    assert response.status_code == 402
+    body = text(response)
+    assert f"Your bank declined this card: {reason}" in body and 'aria-invalid="true"' in body
+    assert not SavedCard.objects.filter(user=student).exists()
+
+
+def test_saving_the_same_card_twice_keeps_one_row(client, student):
+    client.force_login(student)
+    for _ in range(3):
+        client.post(reverse("payments:add_card"), {"number": "4242 4242 4242 4242"})
+    client.post(reverse("payments:add_card"), {"number": "5555 5555 5555 4444"})
+    assert sorted(SavedCard.objects.filter(user=student).values_list("last4", flat=True)) == ["4242", "4444"]
+
+
 def test_a_number_that_is_not_a_test_card_is_a_form_error(client, student):
     client.force_login(student)
     response = client.post(reverse("payments:add_card"), {"number": "4111 1111 1111 1111"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Stripe&#x27;s test card numbers" in text(response)
     assert 'aria-invalid="true"' in text(response)
     assert not SavedCard.objects.filter(user=student).exists()
@@ -185,7 +206,8 @@ def test_a_card_that_upcoming_lessons_still_need_stays(client, student, offering
     body = text(client.get(url))
     assert "This card pays for 1 upcoming lesson that has not been authorized yet" in body
     assert "Remove card</button>" not in body
-    assert client.post(url).url == url
+    refused = client.post(url)
+    assert refused.status_code == 409 and "still pays for upcoming lessons" in text(refused)
     assert SavedCard.objects.filter(pk=card.pk).exists()
 
     clock.move_to(AUTHORIZE_AT)  # authorized: the money is held, the card is no longer needed
@@ -251,7 +273,7 @@ def test_checkout_with_a_chosen_saved_card_records_it(client, student, offering)
     master = give_card(student, "pm_card_mastercard")
     booking = held(student, offering)
     client.force_login(student)
-    body = text(client.get(reverse("bookings:checkout", args=[booking.pk])))
+    body = text(client.get(reverse("payments:checkout", args=[booking.pk])))
     assert "Visa ending 4242" in body and "Mastercard ending 4444" in body
     assert re.search(rf'value="{visa.payment_method_id}"[^>]*checked', body)  # the default is preselected
     assert "Nothing is charged now. Your card is authorized 24 hours before the lesson and charged after it." in body
@@ -269,10 +291,10 @@ def test_checkout_with_a_chosen_saved_card_records_it(client, student, offering)
 def test_checkout_without_a_card_is_a_card_error_and_the_booking_stays_held(client, student, offering):
     booking = held(student, offering)
     client.force_login(student)
-    body = text(client.get(reverse("bookings:checkout", args=[booking.pk])))
+    body = text(client.get(reverse("payments:checkout", args=[booking.pk])))
     assert "You have no saved card yet" in body and "Add a card" in body
     response = checkout(client, booking)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["payment_method"] == ["Choose or add a card."]
     body = text(response)
     assert 'id="id_payment_method_error"' in body and "Add a card to book" in body
@@ -296,7 +318,7 @@ def test_checkout_applies_credit_first(client, student, offering):
     credits.grant(user=student, amount_cents=20_00, reason=CreditReason.REFUND)
     booking = held(student, offering)
     client.force_login(student)
-    body = text(client.get(reverse("bookings:checkout", args=[booking.pk])))
+    body = text(client.get(reverse("payments:checkout", args=[booking.pk])))
     assert "<strong>$20</strong> of your credit applies first; <strong>$40</strong> goes on your card." in body
     checkout(client, booking)
     booking.refresh_from_db()
@@ -308,7 +330,7 @@ def test_credit_that_covers_the_lesson_needs_no_card(client, student, offering):
     credits.grant(user=student, amount_cents=100_00, reason=CreditReason.REFUND)
     booking = held(student, offering)
     client.force_login(student)
-    body = text(client.get(reverse("bookings:checkout", args=[booking.pk])))
+    body = text(client.get(reverse("payments:checkout", args=[booking.pk])))
     assert "Your credit covers the whole lesson" in body and "Add a card" not in body
     checkout(client, booking)
     booking.refresh_from_db()
@@ -428,19 +450,21 @@ def test_confirm_with_my_bank_authorizes_the_lesson(client, student, offering, c
 
 
 def test_a_declined_card_is_fixed_with_another_card(client, student, offering, clock):
-    booking = failed_authorization(student, offering, clock, card="pm_card_chargeDeclined")
+    booking = failed_authorization(student, offering, clock, card="pm_card_chargeCustomerFail")
     assert booking.payment.status == PaymentStatus.FAILED
     url = reverse("payments:fix_payment", args=[booking.pk])
     client.force_login(student)
     body = text(client.get(url))
     assert "Your card was declined" in body and "Confirm with my bank" not in body
 
-    also_declines = give_card(student, "pm_card_chargeDeclinedInsufficientFunds")
-    response = client.post(url, {"action": "use_card", "payment_method": also_declines.payment_method_id})
-    assert response.status_code == 200
-    assert "insufficient funds" in response.context["form"].errors["payment_method"][0]
+    failed_card = SavedCard.objects.get(user=student)
+    assert failed_card.failed_last_time and "Didn't go through" in body
+    response = client.post(url, {"action": "use_card", "payment_method": failed_card.payment_method_id})
+    assert response.status_code == 402  # the same card again: declined again, with the bank's reason
+    assert "Declined: Your card was declined." in response.context["form"].errors["payment_method"][0]
     booking.payment.refresh_from_db()
     assert booking.payment.status == PaymentStatus.FAILED
+    assert booking.failed_authorizations.count() == 2
 
     visa = give_card(student)
     response = client.post(url, {"action": "use_card", "payment_method": visa.payment_method_id})
@@ -453,12 +477,12 @@ def test_a_declined_card_is_fixed_with_another_card(client, student, offering, c
 
 
 def test_another_students_card_cannot_fix_my_payment(client, student, offering, clock):
-    booking = failed_authorization(student, offering, clock, card="pm_card_chargeDeclined")
+    booking = failed_authorization(student, offering, clock, card="pm_card_chargeCustomerFail")
     theirs = give_card(UserFactory(role="student"))
     client.force_login(student)
     url = reverse("payments:fix_payment", args=[booking.pk])
     response = client.post(url, {"action": "use_card", "payment_method": theirs.payment_method_id})
-    assert response.status_code == 200 and "payment_method" in response.context["form"].errors
+    assert response.status_code == 400 and "payment_method" in response.context["form"].errors
     booking.payment.refresh_from_db()
     assert booking.payment.status == PaymentStatus.FAILED
 

@@ -25,6 +25,7 @@ from bookings.tests.factories import book, give_card, open_instructor
 from payments import services, webhooks
 from payments.gateway import get_gateway, idempotency_key
 from payments.models import ConnectAccount, ConnectStatus, WebhookEvent, WebhookOutcome
+from payments.selectors import reconciliation_problems
 from payments.simulated import complete_authentication, complete_onboarding, restrict_account, simulated_object
 
 from .stripe_standin import make_event, sign_payload, signed_event
@@ -442,7 +443,7 @@ def test_funds_held_after_the_lesson_was_cancelled_are_released_by_the_sweep(cli
     after = state(payment)
     assert (after["status"], after["released_cents"], after["captured_cents"]) == (PaymentStatus.RELEASED, 60_00, 0)
     assert simulated_object(payment.payment_intent_id)["status"] == "canceled"
-    assert services.reconciliation_problems(*_money(booking)) == []
+    assert reconciliation_problems(*_money(booking)) == []
 
 
 def test_a_late_failure_event_after_authorization_changes_nothing(client, profile):
@@ -527,7 +528,7 @@ def test_a_refund_from_the_dashboard_raises_refunded_cents_never_lowers_it(clien
     late = {**partial, "id": "evt_late_partial"}
     assert deliver(client, late).json()["outcome"] == "processed"
     assert state(payment)["refunded_cents"] == 60_00
-    assert services.reconciliation_problems(*_money(booking)) == []
+    assert reconciliation_problems(*_money(booking)) == []
 
 
 def _money(booking):
@@ -545,7 +546,7 @@ def test_a_dashboard_refund_before_the_payout_shrinks_the_payout(client, profile
     services.advance_payment(payment.pk)
     payment, transfer = _money(booking)
     assert transfer.transferred_at and (transfer.payout_cents, transfer.platform_fee_cents) == (42_50, 7_50)
-    assert services.reconciliation_problems(payment, transfer) == []
+    assert reconciliation_problems(payment, transfer) == []
 
 
 def test_a_dashboard_refund_after_the_payout_is_recorded_and_flagged(client, profile, clock):

@@ -3,6 +3,7 @@
 //   browser, then the form posts the SetupIntent's id; the server reads the result from Stripe.
 // - Fix a payment: confirmCardPayment lets the cardholder pass their bank's check for the
 //   lesson's PaymentIntent, then the form tells the server, which reads the intent from Stripe.
+// - Checkout: the same bank check for a lesson authorized while the student books.
 // Card numbers go to Stripe only; the server never sees them.
 (function () {
   "use strict";
@@ -78,10 +79,37 @@
     );
   }
 
+  // Checkout: "Confirm with my bank" shows the bank's check for the payment's intent, then posts
+  // the checkout form with action=authenticate; the server reads the intent from Stripe.
+  function setupBankButton(button) {
+    var stripe = window.Stripe(button.getAttribute("data-stripe-key"));
+    var errors = document.getElementById("confirm-errors");
+    var form = button.form;
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      button.disabled = true;
+      showError(errors, "");
+      stripe.handleNextAction({ clientSecret: button.getAttribute("data-client-secret") }).then(function (result) {
+        if (result.error) {
+          showError(errors, result.error.message);
+          button.disabled = false;
+          return;
+        }
+        var action = document.createElement("input");
+        action.type = "hidden";
+        action.name = "action";
+        action.value = "authenticate";
+        form.appendChild(action);
+        form.submit();
+      });
+    });
+  }
+
   function start() {
     if (!window.Stripe) return; // Stripe.js did not load: the page says the card form needs it
     document.querySelectorAll("form[data-stripe-setup]").forEach(setupCardForm);
     document.querySelectorAll("form[data-stripe-confirm]").forEach(setupConfirmForm);
+    document.querySelectorAll("button[data-bank-check]").forEach(setupBankButton);
   }
 
   if (document.readyState === "loading") {
