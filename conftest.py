@@ -16,6 +16,11 @@ def pytest_configure(config):
     # One prefix per test database, so parallel local runs don't wipe each other's keys.
     settings.CACHES["default"]["KEY_PREFIX"] = f"ii-test-{os.environ.get('TEST_DATABASE_NAME', 'main')}"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tasks queued after a commit run inline: tests never leave messages on a real broker.
+    from instainstru.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
 
 
 def _delete_this_runs_keys():

@@ -4,19 +4,23 @@ from typing import Any
 
 from django import forms
 
-from .exceptions import DomainError
+from .exceptions import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+
+# A sentence that says nothing the field messages do not: not repeated above the form.
+GENERIC_MESSAGES = {kind.default_message for kind in (DomainError, InvalidInput, NotFound, Forbidden, Conflict)}
 
 
 def apply_domain_error(form: forms.BaseForm, error: DomainError) -> None:
-    """Show a service's domain error on the form: its sentence above the form, and the short
-    messages of the fields it names beside them."""
+    """Show a service's domain error on the form: the short messages of the fields it names beside
+    them, and its own sentence above the form."""
     fields = error.extra.get("fields") or {}
     shown = set()
     for field, messages in fields.items():
         for message in messages if isinstance(messages, list) else [messages]:
             form.add_error(field if field in form.fields else None, message)
             shown.add(message)
-    if error.message not in shown:
+    if error.message not in shown and not (fields and error.message in GENERIC_MESSAGES):
         form.add_error(None, error.message)
 
 

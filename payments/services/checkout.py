@@ -81,7 +81,8 @@ def _plan(booking: Booking, student: User, *, payment_method_id: str | None, use
                 credits.spend(user=student, amount_cents=credit, booking=locked, note=locked.service_name)
                 payment.credit_applied_cents = credit
         if payment.card_cents > 0:
-            card = checkout_card(student, payment_method_id)
+            waiting_on_bank = payment.payment_method_id if payment.status == PaymentStatus.ACTION_REQUIRED else None
+            card = checkout_card(student, payment_method_id or waiting_on_bank)
             if card is None:
                 raise CardRequired(fields={"payment_method": "Choose or add a card."})
             payment.payment_method_id = card.payment_method_id
@@ -102,12 +103,14 @@ def _secure(payment: BookingPayment, *, authenticated: bool) -> None:
             return
         if booking.status != BookingStatus.HELD or booking.hold_expires_at <= now:
             return  # the hold ran out meanwhile: confirm_booking says so
-        if authenticated and lifecycle.adopt_authenticated_intent(payment, now):
-            return
-        if payment.status != PaymentStatus.PENDING:
-            lifecycle.restart_after_failure(payment)  # the same card again
-        lifecycle.authorize(payment, now, on_session=True, channel=AuthorizationChannel.CHECKOUT)
-    lifecycle.raise_for_failure(payment)
+        if authenticated and payment.status == PaymentStatus.ACTION_REQUIRED:
+            if lifecycle.adopt_authenticated_intent(payment, now):
+                return
+        elif payment.status != PaymentStatus.PENDING:
+            lifecycle.restart_after_failure(payment)  # a new attempt (the same card again, or another)
+        if payment.status == PaymentStatus.PENDING:
+            lifecycle.authorize(payment, now, on_session=True, channel=AuthorizationChannel.CHECKOUT)
+    lifecycle.raise_for_failure(payment)  # still waiting on the bank for the same intent, or declined
 
 
 def fix_payment(

@@ -199,7 +199,7 @@ def record_failure(
         code=payment.failure_code,
         message=payment.failure_message,
     )
-    if card is not None:
+    if card is not None and not needs_authentication:  # a bank check is not the card's fault
         card.last_failed_at, card.last_failure = at, payment.failure_message
         card.save(update_fields=["last_failed_at", "last_failure", "updated_at"])
 
@@ -633,8 +633,9 @@ def retry_authorization(
             booking_status=booking.status, payment_status=payment.status, settlement=payment.settlement
         ):
             return payment
-        if authenticated and adopt_authenticated_intent(payment, now):
-            pass
+        waiting_on_bank = authenticated and payment.status == PaymentStatus.ACTION_REQUIRED
+        if waiting_on_bank:
+            adopt_authenticated_intent(payment, now)  # else still waiting on the same intent
         else:
             if payment_method_id:
                 payment.payment_method_id = payment_method_id

@@ -338,6 +338,22 @@ def test_flagged_webhooks_are_easy_to_find(client):
     assert "pi_x" in page(client.get(reverse("admin:payments_webhookevent_change", args=[event.pk])))
 
 
+def test_every_failed_authorization_stays_in_the_console_whatever_happened_next(client, profile, clock):
+    """A declined lesson the system then cancelled leaves the failed-payments queue (nothing is
+    owed), but its failure is still listed, with what became of the lesson."""
+    booking = declined_lesson(profile, clock)
+    clock.move_to(booking.payment.pay_by)
+    booking_services.cancel_unpaid_lessons()
+    services.advance_all()
+    staff(client, "finance")
+    queue = page(client.get(reverse("admin:payments_failedpayment_changelist")))
+    assert booking.pk not in queue
+    history = page(client.get(reverse("admin:payments_failedauthorization_changelist")))
+    assert booking.pk in history
+    assert "Scheduled (24 h before the lesson)" in history and "Visa ending 0341" in history
+    assert "Cancelled · Not charged" in history
+
+
 # --- query counts ----------------------------------------------------------------------------------------
 
 
@@ -345,6 +361,7 @@ def test_flagged_webhooks_are_easy_to_find(client):
     "url_name",
     [
         "admin:payments_failedpayment_changelist",
+        "admin:payments_failedauthorization_changelist",
         "admin:payments_heldpayout_changelist",
         "admin:payments_dispute_changelist",
         "admin:payments_payment_changelist",

@@ -97,3 +97,46 @@ def test_reversing_removes_the_interval_when_nobody_else_uses_it():
     assert not IntervalSchedule.objects.filter(period="minutes", every=1).exists()
     migration.create_schedules(apps, None)
     test_the_beat_schedule_exists_after_migrations()
+
+
+def test_a_booking_change_queues_the_payment_steps_and_the_page_never_calls_stripe(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A cancel releases the card's hold in a task, not on the request thread: the page answers
+    with the hold still in place, and the queued task releases it."""
+    from bookings.models import BookingStatus
+    from payments import tasks
+    from payments.simulated import simulated_object
+
+    queued = []
+    monkeypatch.setattr(tasks.advance_booking_payment, "apply_async", lambda args, **kw: queued.append(args))
+    with time_machine.travel(START - dt.timedelta(hours=2), tick=False):
+        profile = open_instructor(days=[DAY])
+        student = UserFactory(role="student")
+        booking = book(student, profile.offerings.get(), START)  # authorized at checkout: under a day away
+        booking.payment.refresh_from_db()
+        intent = booking.payment.payment_intent_id
+        assert simulated_object(intent)["status"] == "requires_capture"
+        client.force_login(profile.user)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/bookings/{booking.pk}/cancel/", {"reason": "Sick"})
+        assert response.status_code == 302
+        booking.refresh_from_db()
+        assert booking.status == BookingStatus.CANCELLED
+        assert simulated_object(intent)["status"] == "requires_capture"  # nothing asked of Stripe yet
+        assert queued == [[booking.pk]]
+        assert tasks.advance_booking_payment(booking.pk) == ["release"]  # what the worker does
+        assert simulated_object(intent)["status"] == "canceled"
+
+
+def test_a_dead_broker_costs_the_request_nothing(monkeypatch):
+    from payments import receivers, tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.advance_booking_payment, "apply_async", broker_down)
+    receivers.broker_breaker.reset()
+    receivers.queue_payment_steps(sender=None, booking_id="01NOTHING")  # no exception: the sweep covers it
+    assert receivers.broker_breaker.is_open
+    receivers.broker_breaker.reset()
