@@ -6,7 +6,6 @@ from django import forms
 
 from .exceptions import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
-
 # A sentence that says nothing the field messages do not: not repeated above the form.
 GENERIC_MESSAGES = {kind.default_message for kind in (DomainError, InvalidInput, NotFound, Forbidden, Conflict)}
 
