@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -7,8 +9,8 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from core import ratelimit
-from core.exceptions import DomainError, RateLimited
-from core.forms import apply_domain_error, form_data
+from core.exceptions import RateLimited
+from core.forms import form_data, submit
 
 from . import services
 from .forms import AccountForm, LoginForm, SignupForm
@@ -39,17 +41,15 @@ def signup_page(request, *, template: str, register, next_url: str):
         except RateLimited as error:
             return _rate_limited(request, template, form, error)
         if form.is_valid():
-            fields = {
-                key: form.cleaned_data[key] for key in ("email", "password", "first_name", "last_name", "timezone")
-            }
-            try:
-                user = register(**fields)
-            except DomainError as error:
-                apply_domain_error(form, error)
-            else:
-                login(request, user, backend="accounts.backends.EmailBackend")
-                messages.success(request, f"Welcome to InstaInstru, {user.first_name}!")
+            done = submit(form, lambda: register(**{key: form.cleaned_data[key] for key in REGISTRATION_FIELDS}))
+            if done.ok:
+                login(request, done.value, backend="accounts.backends.EmailBackend")
+                messages.success(request, f"Welcome to InstaInstru, {done.value.first_name}!")
                 return redirect(next_url)
+            status = done.status
+        else:
+            status = 400
+        return render(request, template, {"form": form}, status=status)
     return render(request, template, {"form": form})
 
 
@@ -96,11 +96,9 @@ def account_settings(request):
     user = request.user
     form = AccountForm(form_data(request), instance=user)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_account(user=user, **{f: form.cleaned_data[f] for f in AccountForm.Meta.fields})
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+        fields = {name: form.cleaned_data[name] for name in AccountForm.Meta.fields}
+        done = submit(form, partial(services.update_account, user=user, **fields))
+        if done.ok:
             messages.success(request, "Your account details are saved.")
             return redirect("accounts:settings")
     user.refresh_from_db()  # a ModelForm edits its instance in place; show the saved name in the header

@@ -8,6 +8,7 @@ nothing on these pages changes or cancels them.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib import messages
 from django.http import JsonResponse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import require_permission
 from core.exceptions import DomainError, InvalidInput
-from core.forms import apply_domain_error, form_data
+from core.forms import apply_domain_error, form_data, submit
 from core.timeutil import local_today, zone
 from instructors import services as instructor_services
 
@@ -312,11 +313,12 @@ def _save_week(request, profile):
         return redirect(week_url(selectors.week_start_of(today)))
     form = WeekForm(request.POST, week_start=week_start)
     if form.is_valid():
-        try:
-            services.save_week(profile=profile, week_start=week_start, days=form.days())
-        except DomainError as error:
-            _week_errors(form, error)
-        else:
+        saved_week = submit(
+            form,
+            lambda: services.save_week(profile=profile, week_start=week_start, days=form.days()),
+            show=_week_errors,
+        )
+        if saved_week.ok:
             message = f"Saved your availability for {_week_title(week_start)}."
             if _wants_json(request):
                 saved = selectors.days_between(profile, week_start, week_start + dt.timedelta(days=6))
@@ -357,11 +359,8 @@ def copy_week(request):
     form = CopyForwardForm(request.POST, auto_id="copy_%s")
     if _check_tool_week(form, request):
         week_start, weeks = form.cleaned_data["week"], form.cleaned_data["weeks"]
-        try:
-            services.copy_week_forward(profile=profile, week_start=week_start, weeks=weeks)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
+        copy = partial(services.copy_week_forward, profile=profile, week_start=week_start, weeks=weeks)
+        if submit(form, copy, show=_show_error).ok:
             last = week_start + dt.timedelta(weeks=weeks)
             messages.success(
                 request,
@@ -381,11 +380,7 @@ def save_template(request):
         week_start = form.cleaned_data["week"]
         saved = selectors.days_between(profile, week_start, week_start + dt.timedelta(days=6))
         weekdays = {day.weekday(): bitmaps.to_ranges(bits) for day, bits in saved.items()}
-        try:
-            services.save_weekly_template(profile=profile, weekdays=weekdays)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
+        if submit(form, lambda: services.save_weekly_template(profile=profile, weekdays=weekdays), show=_show_error).ok:
             if weekdays:
                 messages.success(request, f"Your weekly template is now the week of {_week_title(week_start)}.")
             else:
@@ -407,11 +402,8 @@ def apply_template(request):
             )
         else:
             first, weeks = form.first_week(), form.cleaned_data["weeks"]
-            try:
-                services.apply_weekly_template(profile=profile, week_start=first, weeks=weeks)
-            except DomainError as error:
-                _show_error(form, error)
-            else:
+            apply = partial(services.apply_weekly_template, profile=profile, week_start=first, weeks=weeks)
+            if submit(form, apply, show=_show_error).ok:
                 messages.success(
                     request,
                     f"Applied your weekly template to {weeks} week{'s' if weeks != 1 else ''} from "
@@ -459,11 +451,8 @@ def rules(request):
     profile = _profile(request)
     form = BookingRulesForm(form_data(request), profile=profile)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_booking_rules(profile=profile, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+        done = submit(form, partial(services.update_booking_rules, profile=profile, **form.cleaned_data))
+        if done.ok:
             messages.success(request, "Booking rules saved. They apply to new bookings from now on.")
             return redirect("availability:rules")
     return render(request, "availability/rules.html", {"form": form, "profile": profile})

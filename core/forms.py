@@ -41,11 +41,17 @@ class Submitted:
         return self.error.status if self.error is not None else 200
 
 
-def submit(form: forms.BaseForm, operation: Callable[[], Any]) -> Submitted:
-    """Run a service call for a valid form. A domain error lands on the form (its fields where it
-    names them) and comes back as not ok, so the page shows the form again with the reason."""
+def submit(
+    form: forms.BaseForm,
+    operation: Callable[[], Any],
+    *,
+    show: Callable[[forms.BaseForm, DomainError], None] = apply_domain_error,
+) -> Submitted:
+    """Run a service call for a valid form: the one place a form page meets domain errors. A
+    refusal lands on the form (`show`, by default its fields where it names them, its sentence
+    above) and comes back as not ok, so the page shows the form again with the reason."""
     try:
         return Submitted(True, operation())
     except DomainError as error:
-        apply_domain_error(form, error)
+        show(form, error)
         return Submitted(False, error=error)

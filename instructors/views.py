@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -6,8 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import require_permission
 from accounts.views import signup_page
-from core.exceptions import DomainError
-from core.forms import apply_domain_error, form_data
+from core.forms import form_data, submit
 from core.money import cents_to_dollars
 
 from . import selectors, services
@@ -135,11 +136,8 @@ def edit_profile(request):
     profile = _own_profile(request)
     form = ProfileForm(form_data(request), instance=profile)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_profile(profile=profile, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+        done = submit(form, partial(services.update_profile, profile=profile, **form.cleaned_data))
+        if done.ok:
             messages.success(request, "Profile saved.")
             return redirect("instructors:dashboard")
     return render(request, "instructors/edit_profile.html", {"form": form})
@@ -166,14 +164,14 @@ def add_offering(request):
     profile = _own_profile(request)
     form = OfferingForm(form_data(request), initial={"durations": [60], "service": request.GET.get("service")})
     if request.method == "POST" and form.is_valid():
-        try:
-            offering = services.add_offering(
+        done = submit(
+            form,
+            lambda: services.add_offering(
                 profile=profile, service=form.cleaned_data["service"], **form.offering_fields()
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, f"{offering.service.name} added to your services.")
+            ),
+        )
+        if done.ok:
+            messages.success(request, f"{done.value.service.name} added to your services.")
             return redirect("instructors:dashboard")
     return render(request, "instructors/offering_form.html", {"form": form, "editing": False})
 
@@ -197,11 +195,8 @@ def edit_offering(request, offering_id):
     }
     form = OfferingForm(form_data(request), initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_offering(offering=offering, **form.offering_fields())
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+        done = submit(form, partial(services.update_offering, offering=offering, **form.offering_fields()))
+        if done.ok:
             messages.success(request, f"{offering.service.name} updated.")
             return redirect("instructors:dashboard")
     return render(request, "instructors/offering_form.html", {"form": form, "editing": True, "offering": offering})

@@ -12,7 +12,7 @@ form POST followed by a redirect."""
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from core.exceptions import DomainError, RateLimited
-from core.forms import apply_domain_error, form_data
+from core.forms import Submitted, apply_domain_error, form_data, submit
 from core.timeutil import now as current_time
 from instructors import selectors as instructor_selectors
 
@@ -139,13 +139,20 @@ def rate_limited_text(error: RateLimited) -> str:
     return f"You're sending messages too fast — try again in {seconds} second{'s' if seconds != 1 else ''}."
 
 
-def _not_sent(form, error: DomainError) -> tuple[int, int | None]:
-    """Say on the form why the message was not sent; the status (and Retry-After) to answer with."""
+def _show_not_sent(form, error: DomainError) -> None:
+    """Say on the form why the message was not sent (a rate limit in the site's own words)."""
     if isinstance(error, RateLimited):
         form.add_error(None, rate_limited_text(error))
-        return 429, max(1, int(error.retry_after))
-    apply_domain_error(form, error)
-    return (error.status if 400 <= error.status < 500 else 400), None
+    else:
+        apply_domain_error(form, error)
+
+
+def _answer_for(sent: Submitted) -> tuple[int, int | None]:
+    """The status (and Retry-After) a sending page answers with."""
+    if sent.ok:
+        return 200, None
+    retry_after = max(1, int(sent.error.retry_after)) if isinstance(sent.error, RateLimited) else None
+    return (sent.status if 400 <= sent.status < 500 else 400), retry_after
 
 
 # --- the thread ---------------------------------------------------------------------------------
@@ -358,12 +365,12 @@ def send(request, conversation_id):
     if not form.is_valid():
         status = 400
     else:
-        try:
-            message = services.send_message(
-                sender=request.user, conversation=conversation, body=form.cleaned_data["body"]
-            )
-        except DomainError as error:
-            status, retry_after = _not_sent(form, error)
+        send = partial(
+            services.send_message, sender=request.user, conversation=conversation, body=form.cleaned_data["body"]
+        )
+        sent = submit(form, send, show=_show_not_sent)
+        message = sent.value
+        status, retry_after = _answer_for(sent)
     other_name = _other_person(conversation, request.user).public_name
     notice = masked_notice(message, other_name) if message else ""
 
@@ -425,11 +432,8 @@ def set_state(request, conversation_id):
         messages.error(request, "Choose Archive, Trash or Move to inbox.")
         return redirect(page_url)
     state = form.cleaned_data["state"]
-    try:
-        services.set_inbox_state(user=request.user, conversation=conversation, state=state)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect(page_url)
+    request.back_url = page_url
+    services.set_inbox_state(user=request.user, conversation=conversation, state=state)
     messages.success(request, FILED[state].format(name=_other_person(conversation, request.user).public_name))
     if state == InboxState.ACTIVE:
         return redirect(page_url)
@@ -437,6 +441,12 @@ def set_state(request, conversation_id):
 
 
 # --- starting a conversation from a profile -----------------------------------------------------
+
+
+def _start_and_send(student, profile, body: str):
+    """The pair's conversation (started or reused) and the first message in it."""
+    conversation = services.start_conversation(student=student, instructor=profile.user)
+    return services.send_message(sender=student, conversation=conversation, body=body)
 
 
 @require_http_methods(["GET", "POST"])
@@ -461,18 +471,15 @@ def start(request, instructor_profile_id):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                conversation = services.start_conversation(student=request.user, instructor=profile.user)
-                message = services.send_message(
-                    sender=request.user, conversation=conversation, body=form.cleaned_data["body"]
-                )
-            except DomainError as error:
-                status, retry_after = _not_sent(form, error)
-            else:
-                notice = masked_notice(message, profile.user.public_name)
+            sent = submit(
+                form, partial(_start_and_send, request.user, profile, form.cleaned_data["body"]), show=_show_not_sent
+            )
+            if sent.ok:
+                notice = masked_notice(sent.value, profile.user.public_name)
                 if notice:
                     messages.info(request, notice)
-                return redirect("messaging:conversation", conversation_id=conversation.pk)
+                return redirect("messaging:conversation", conversation_id=sent.value.conversation_id)
+            status, retry_after = _answer_for(sent)
     response = render(
         request,
         "messaging/start.html",

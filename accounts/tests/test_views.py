@@ -41,7 +41,7 @@ def test_instructor_signs_up_and_lands_on_the_checklist(client):
 
 def test_signup_with_mismatched_passwords_shows_the_error_and_saves_nothing(client):
     response = client.post(reverse("accounts:signup"), {**SIGNUP, "password_confirm": "something-else-1"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The two passwords do not match." in response.content.decode()
     assert not User.objects.exists()
 
@@ -49,6 +49,7 @@ def test_signup_with_mismatched_passwords_shows_the_error_and_saves_nothing(clie
 def test_signup_with_a_taken_email_says_so(client):
     UserFactory(email="maya@example.com")
     response = client.post(reverse("accounts:signup"), {**SIGNUP, "email": "MAYA@example.com"})
+    assert response.status_code == 409
     assert "An account with this email already exists." in response.content.decode()
     assert User.objects.count() == 1
 
