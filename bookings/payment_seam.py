@@ -48,14 +48,22 @@ def on_unpaid_cancellation(booking: Booking) -> None:
     _decide(booking, Settlement.RELEASE)
 
 
-def on_booking_rescheduled(old: Booking, new: Booking, *, lock_funds: bool) -> None:
+def paid_upstream(booking: Booking) -> bool:
+    """The lesson is paid by money locked on the lesson it was moved from (a late reschedule):
+    a lesson still on whose own payment is already settled as "release"."""
+    payment = BookingPayment.objects.filter(booking=booking).only("settlement").first()
+    return payment is not None and payment.settlement == Settlement.RELEASE
+
+
+def on_booking_rescheduled(old: Booking, new: Booking, *, lock_funds: bool, paid_upstream: bool) -> None:
     """A free move carries the card and the committed credit to the new lesson (authorized at
     its own T-24h); the old one releases whatever it holds. A late move charges the old lesson
-    now and locks the money until the new one resolves: the new lesson is already paid for."""
+    now and locks the money until the new one resolves: the new lesson is already paid for, and
+    so is any lesson it moves to later (`paid_upstream`: the lock follows the chain)."""
     source = _locked_payment(old)
     target = ensure_payment(new)
-    if lock_funds:
-        _settle(source, Settlement.CHARGE)
+    if lock_funds or paid_upstream:
+        _settle(source, Settlement.CHARGE if lock_funds else Settlement.RELEASE)
         _settle(target, Settlement.RELEASE)
         return
     target.payment_method_id, target.customer_id = source.payment_method_id, source.customer_id

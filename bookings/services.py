@@ -109,6 +109,25 @@ def _set_status(booking: Booking, to: str, *, allowed_from, extra_fields=()) -> 
     _changed(booking)
 
 
+def _end(
+    booking: Booking, to: str, *, by: str, reason: str, event: str | None, allowed_from=UPCOMING_FOR_CANCEL
+) -> None:
+    """A lesson that will not happen (cancelled or declined): who ended it, why, and who is told.
+    The caller records what happens to the money (its seam hook)."""
+    booking.cancelled_at = current_time()
+    booking.cancelled_by = by
+    booking.cancellation_reason = reason.strip()[:300]
+    _set_status(
+        booking,
+        to,
+        allowed_from=allowed_from,
+        extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
+    )
+    if event:
+        _announce(booking, event)
+    _calendar_changed(booking)
+
+
 def _locked(booking: Booking) -> Booking:
     """Re-read a booking under a row lock: transitions decide on settled state."""
     return Booking.objects.select_for_update().select_related("instructor__user", "student").get(pk=booking.pk)
@@ -429,18 +448,15 @@ def cancel_unpaid_lessons(*, now: dt.datetime | None = None) -> int:
             payment = BookingPayment.objects.select_for_update().get(booking=booking)  # booking before payment
             if not selectors.is_unpaid_past_deadline(booking, payment, now):
                 continue  # fixed, cancelled or moved since the read above
-            booking.cancelled_at = now
-            booking.cancelled_by = Party.SYSTEM
-            booking.cancellation_reason = UNPAID_CANCELLATION_REASON
-            _set_status(
+            _end(
                 booking,
                 BookingStatus.CANCELLED,
+                by=Party.SYSTEM,
+                reason=UNPAID_CANCELLATION_REASON,
+                event="cancelled",
                 allowed_from=[BookingStatus.CONFIRMED],
-                extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
             )
             payment_seam.on_unpaid_cancellation(booking)
-            _announce(booking, "cancelled")
-            _calendar_changed(booking)
             transaction.on_commit(lambda booking_id=booking.pk: notices.email_unpaid_cancellation(booking_id))
             cancelled += 1
     return cancelled
@@ -465,18 +481,15 @@ def decline_request(*, booking: Booking, instructor_user: User, reason: str = ""
     booking = _locked(booking)
     _require_instructor(booking, instructor_user)
     require(actions_for(booking, instructor_user).decline)
-    booking.cancelled_at = current_time()
-    booking.cancelled_by = Party.INSTRUCTOR
-    booking.cancellation_reason = reason.strip()[:300]
-    _set_status(
+    _end(
         booking,
         BookingStatus.DECLINED,
+        by=Party.INSTRUCTOR,
+        reason=reason,
+        event="declined",
         allowed_from=[BookingStatus.REQUESTED],
-        extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
     )
     payment_seam.on_booking_released(booking)
-    _announce(booking, "declined")
-    _calendar_changed(booking)
     return booking
 
 
@@ -528,19 +541,8 @@ def cancel_booking(*, booking: Booking, user: User, reason: str = "") -> policie
     outcome = actions.cancellation
     before = booking.status
     abandoned_checkout = booking.status == BookingStatus.HELD  # nothing the other side ever saw
-    booking.cancelled_at = current_time()
-    booking.cancelled_by = party
-    booking.cancellation_reason = reason.strip()[:300]
-    _set_status(
-        booking,
-        BookingStatus.CANCELLED,
-        allowed_from=UPCOMING_FOR_CANCEL,
-        extra_fields=["cancelled_at", "cancelled_by", "cancellation_reason"],
-    )
+    _end(booking, BookingStatus.CANCELLED, by=party, reason=reason, event=None if abandoned_checkout else "cancelled")
     payment_seam.on_booking_cancelled(booking, charge_cents=outcome.charge_cents)
-    if not abandoned_checkout:
-        _announce(booking, "cancelled")
-    _calendar_changed(booking)
     _audit_staff(booking, user, party, "cancel_booking", before=before, reason=booking.cancellation_reason)
     return outcome
 
@@ -631,9 +633,11 @@ def reschedule_booking(*, booking: Booking, user: User, start_at: dt.datetime, i
         original_start_at=previous.original_start_at if previous else booking.start_at,
         late=outcome.late,
     )
-    if outcome.lock_funds:
+    paid_upstream = payment_seam.paid_upstream(booking)
+    lock_funds = outcome.lock_funds and not paid_upstream  # already locked on the lesson it moved from
+    if lock_funds:
         ensure_lock(booking, locked_at=now, amount_cents=booking.price_cents)
-    payment_seam.on_booking_rescheduled(booking, new, lock_funds=outcome.lock_funds)
+    payment_seam.on_booking_rescheduled(booking, new, lock_funds=lock_funds, paid_upstream=paid_upstream)
     _changed(new)
     _announce(new, "rescheduled")
     _calendar_changed(booking)

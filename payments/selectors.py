@@ -21,7 +21,8 @@ def failed_payments(queryset: QuerySet | None = None) -> QuerySet:
     needs_attention = Q(status__in=(PaymentStatus.FAILED, PaymentStatus.ACTION_REQUIRED)) | (
         ~Q(failure_code="") & Q(next_attempt_at__isnull=False)
     )
-    return queryset.filter(needs_attention).select_related(*PEOPLE)
+    in_checkout = Q(booking__status=BookingStatus.HELD)  # the student is answering it on the checkout page
+    return queryset.filter(needs_attention).exclude(in_checkout).select_related(*PEOPLE)
 
 
 def failed_authorizations(queryset: QuerySet | None = None) -> QuerySet:

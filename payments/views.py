@@ -478,7 +478,6 @@ def fix_payment(request, booking_id):
         "payment": payment,
         "instructor_name": booking.instructor.user.public_name,
         "test_mode": in_test_mode(),
-        "failures": list(payment.booking.failed_authorizations.all()[:5]) if payment else [],
     }
     if not _needs_fix(booking, payment):
         return render(request, "payments/fix_payment.html", {**context, "nothing_to_do": True})

@@ -24,6 +24,7 @@ from messaging.models import Message
 from payments import credits, services
 from payments.errors import AuthenticationNeeded, PaymentDeclined
 from payments.models import AuthorizationChannel, CreditReason, FailedAuthorization, SavedCard
+from payments.selectors import failed_payments
 from payments.simulated import complete_authentication, simulated_object
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +97,7 @@ def test_a_declined_card_keeps_the_student_in_checkout_and_another_card_books(
     bad.refresh_from_db()
     assert bad.failed_last_time and bad.last_failure == "Your card was declined."
     assert not Message.objects.exists()  # nothing said "booked"
+    assert not failed_payments().filter(booking=booking).exists()  # the student is on it, in checkout
 
     good = give_card(student)
     with django_capture_on_commit_callbacks(execute=True):

@@ -2,6 +2,7 @@
 T+24h capture → transfer, and every policy branch, ending with money that reconciles."""
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -183,6 +184,33 @@ def test_late_reschedule_charges_and_locks_until_the_new_lesson_happens(profile,
     lock = BookingLock.objects.get(booking=booking)
     assert lock.resolution == LockResolution.PAID_TO_INSTRUCTOR
     assert money(booking)[1].transferred_at
+
+
+@pytest.mark.parametrize("second_move_hours_before", [47, 3])  # the second move free, or late again
+def test_a_lesson_paid_by_a_lock_stays_paid_however_often_it_moves(student, clock, caplog, second_move_hours_before):
+    """Found by the property test: moving a lesson that a late reschedule had already paid for asked
+    the next lesson to pay again, with no card (every sweep then failed on it)."""
+    profile = open_instructor(days=[DAY + dt.timedelta(days=offset) for offset in range(4)])
+    payout_ready(profile)
+    booking = book(student, profile.offerings.get(), START)
+    sweep(clock, START - dt.timedelta(hours=2))
+    moved = booking_services.reschedule_booking(
+        booking=booking, user=student, start_at=START + dt.timedelta(days=2), idempotency_key=new_key()
+    )
+    clock.move_to(moved.start_at - dt.timedelta(hours=second_move_hours_before))
+    again = booking_services.reschedule_booking(
+        booking=moved, user=student, start_at=moved.start_at + dt.timedelta(days=1), idempotency_key=new_key()
+    )
+    with caplog.at_level(logging.ERROR, logger="payments"):
+        services.advance_all()
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert money(again)[0].status == PaymentStatus.NOT_CHARGED  # already paid, on the first lesson
+    assert not BookingLock.objects.filter(booking=moved).exists()  # one lock, on the money
+    sweep(clock, again.end_at + dt.timedelta(hours=25))  # the lesson it finally moved to happened
+    assert BookingLock.objects.get(booking=booking).resolution == LockResolution.PAID_TO_INSTRUCTOR
+    payment, transfer = money(booking)
+    assert payment.captured_cents == 60_00 and transfer.transferred_at
+    assert all(reconciliation_problems(*money(lesson)) == [] for lesson in (booking, moved, again))
 
 
 def test_late_reschedule_refunded_when_the_instructor_cancels_the_new_lesson(profile, student, clock):
