@@ -21,7 +21,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TEST = "payments/tests/test_reconciliation_property.py"
-PASSING = re.compile(r"(\d+) passing examples?, (\d+) failing examples?")
+PASSING = re.compile(r"(\d+) passing, (\d+) failing")  # Hypothesis's statistics line
 
 
 def environment() -> dict[str, str]:

@@ -283,8 +283,7 @@ def _receipt_lines(booking: Booking, payment: BookingPayment | None) -> tuple[li
     )
     if not (final and settled_credit):
         return lines, None
-    paid = payment.captured_cents - payment.refunded_cents + payment.credit_applied_cents
-    return lines, paid - payment.credit_returned_cents
+    return lines, services.kept_cents(payment)  # what the student paid in the end
 
 
 @login_required
