@@ -1,11 +1,12 @@
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from core import ratelimit
@@ -14,13 +15,14 @@ from core.forms import form_data, submit
 
 from . import services
 from .forms import AccountForm, LoginForm, SignupForm
+from .models import User
 
 REGISTRATION_FIELDS = ("email", "password", "first_name", "last_name", "timezone")
 
 
 def _rate_limited(request, template: str, form, error: RateLimited):
-    form.add_error(None, error.message)
-    response = render(request, template, {"form": form}, status=429)
+    """The page again, with the wait and nothing about what was sent (an unbound form)."""
+    response = render(request, template, {"form": form, "throttled": error.message}, status=429)
     response["Retry-After"] = str(error.retry_after)
     return response
 
@@ -54,6 +56,10 @@ def signup_page(request, *, template: str, register, next_url: str):
 
 
 class LoginView(auth_views.LoginView):
+    """Email and password, throttled per client (every attempt) and per account (failed ones).
+    A throttled request gets the same page whatever it sent and checks no password, so the
+    throttle never tells whether a password was right. The admin's login is this page too."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
@@ -61,9 +67,25 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         try:
             ratelimit.enforce("login", ratelimit.client_ip(request))
+            ratelimit.enforce("login_account", _account_key(request.POST.get("username")), count=False)
         except RateLimited as error:
-            return _rate_limited(request, self.template_name, self.get_form(), error)
+            return _rate_limited(request, self.template_name, self.get_form_class()(request), error)
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        ratelimit.check("login_account", _account_key(form.data.get("username")))  # a failure counts
+        return super().form_invalid(form)
+
+
+def _account_key(email) -> str:
+    """The account an attempt is for, however its email is written."""
+    return User.objects.normalize_email(str(email or "")).lower()[:254] or "-"
+
+
+def admin_login(request):
+    """The admin signs in on the site's own (throttled, two-step) login page, then comes back."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -38,6 +38,20 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now))
 return {1, 0}
 """
 
+# The same test without counting a request (would one more be allowed now?).
+GCRA_PEEK_SCRIPT = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local allow_at = tat + interval - burst * interval
+if allow_at > now then
+  return {0, allow_at - now}
+end
+return {1, 0}
+"""
+
 _RULE_CACHE_SECONDS = 5.0
 _rule_cache: dict[str, tuple[float, "Rule | None"]] = {}
 
@@ -102,15 +116,16 @@ def _load_rule(bucket: str) -> Rule | None:
     )
 
 
-def check(bucket: str, key: str) -> Decision:
-    """Count one request for `key` in `bucket` and say whether it may proceed."""
+def check(bucket: str, key: str, *, count: bool = True) -> Decision:
+    """Count one request for `key` in `bucket` and say whether it may proceed (`count=False`:
+    only say whether one more would be allowed now, counting nothing)."""
     rule = rule_for(bucket)
     if rule is None or not rule.enabled:
         return Decision(allowed=True)
     if redis_breaker.is_open:
         return Decision(allowed=True)
     try:
-        allowed, wait_ms = _run_gcra(rule, key)
+        allowed, wait_ms = _run_gcra(rule, key, script=GCRA_SCRIPT if count else GCRA_PEEK_SCRIPT)
     except (RedisError, OSError) as error:
         redis_breaker.record_failure(error)
         return Decision(allowed=True)
@@ -124,9 +139,10 @@ def check(bucket: str, key: str) -> Decision:
     return Decision(allowed=False, retry_after=retry_after)
 
 
-def enforce(bucket: str, key: str) -> None:
-    """Raise RateLimited when `key` has used up `bucket`."""
-    decision = check(bucket, key)
+def enforce(bucket: str, key: str, *, count: bool = True) -> None:
+    """Raise RateLimited when `key` has used up `bucket` (counting this request unless `count`
+    is False: then only what was counted before decides)."""
+    decision = check(bucket, key, count=count)
     if not decision.allowed:
         minutes = decision.retry_after / 60
         if minutes >= 2:
@@ -147,12 +163,10 @@ def _redis_key(bucket: str, key: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:rl:{bucket}:{key}"
 
 
-def _run_gcra(rule: Rule, key: str) -> tuple[bool, float]:
+def _run_gcra(rule: Rule, key: str, *, script: str = GCRA_SCRIPT) -> tuple[bool, float]:
     connection = get_redis_connection("default")
     now_ms = time.time() * 1000  # Python's clock, so time travel in tests moves it too
-    allowed, wait_ms = connection.eval(
-        GCRA_SCRIPT, 1, _redis_key(rule.bucket, key), now_ms, rule.interval_ms, rule.burst
-    )
+    allowed, wait_ms = connection.eval(script, 1, _redis_key(rule.bucket, key), now_ms, rule.interval_ms, rule.burst)
     return bool(allowed), float(wait_ms)
 
 

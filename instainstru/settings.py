@@ -240,7 +240,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- Rate limits (GCRA): bucket -> (requests per period, period seconds, burst) ---
 # Runtime overrides live in the admin (core.RateLimitRule).
 RATE_LIMITS = {
-    "login": {"limit": 10, "period": 60, "burst": 5},
+    "login": {"limit": 10, "period": 60, "burst": 5},  # every attempt, per client IP
+    # Failed attempts per account (OWASP ASVS 2.2.1: at most 100 an hour): 50 at once, then 50 an hour.
+    "login_account": {"limit": 50, "period": 3600, "burst": 50},
     "signup": {"limit": 5, "period": 3600, "burst": 3},
     "password_reset": {"limit": 5, "period": 3600, "burst": 3},
     "send_message": {"limit": 60, "period": 60, "burst": 10},

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.views import admin_login
 from core.views import healthz
 from instructors import views as instructor_views
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
+    path("admin/login/", admin_login),  # the site's throttled login; the admin's own form never runs
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
