@@ -294,11 +294,11 @@ PUBLIC_AVAILABILITY_EDGE_SECONDS = env_int("PUBLIC_AVAILABILITY_EDGE_SECONDS", 6
 PUBLIC_AVAILABILITY_SHOW_NAME = env_bool("PUBLIC_AVAILABILITY_SHOW_NAME", True)
 
 # --- Payments (Stripe). Without STRIPE_SECRET_KEY the simulated gateway runs ("test mode"). ---
-# Only on INT: on STG/PROD without a key, payments.gateway.get_gateway() raises ImproperlyConfigured
-# when first used (not here, so `manage.py check --deploy` runs in CI without Stripe keys).
+# Only on INT: on STG/PROD the Stripe keys are required (core.checks fails `check` and start-up).
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
-STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_test_local_only")  # noqa: S105 (dev default)
+# The local default only on INT; on STG/PROD core.checks refuses to start without the real one.
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or ("" if IS_DEPLOYED else "whsec_test_local_only")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point the real SDK at a local stand-in
 # The SDK retries timeouts, connection errors and 5xx itself (same idempotency key) before we see an
 # error; our tasks retry TransientGatewayError with backoff on top.

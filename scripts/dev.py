@@ -409,6 +409,10 @@ def deploy_check_env(env: dict[str, str]) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),  # 64 chars, fresh every run
         "DJANGO_ALLOWED_HOSTS": "instainstru.example",
         "DJANGO_SECURE": "1",
+        # Stand-ins for the secret store: core.checks requires real-looking secrets on PROD.
+        "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_urlsafe(24),
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_" + secrets.token_urlsafe(24),
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(24),
     }
 
 
