@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .exceptions import DomainError
+from .views import bad_request
 
 
 class UserTimezoneMiddleware:
@@ -68,3 +69,26 @@ def _safe_referer(request) -> str:
     if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, require_https=request.is_secure()):
         return referer
     return "/"
+
+
+CONTROL_CHARACTERS = frozenset(chr(code) for code in (*range(32), 127))
+
+
+class HostileInputMiddleware:
+    """Refuse control characters (a NUL byte first of all) in the path or the query string with a
+    400 before any view runs: they name nothing here, and PostgreSQL refuses NUL in text."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._hostile(request):
+            return bad_request(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _hostile(request) -> bool:
+        if CONTROL_CHARACTERS.intersection(request.path_info):
+            return True
+        query = request.GET.lists()
+        return any(CONTROL_CHARACTERS.intersection(text) for name, values in query for text in (name, *values))
