@@ -117,11 +117,13 @@ DATABASES = {
 }
 # Parallel local runs (several checkouts at once) can each name their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+# A database that does not answer costs seconds, not minutes (readiness, requests, tasks).
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("InstaInstru runs on PostgreSQL only (DATABASE_URL must be postgres://)")
 if env_bool("DB_POOL", False):
     # Django's native psycopg 3 pool: on in production (gunicorn sync workers).
-    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": env_int("DB_POOL_MAX", 10)}}
+    DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 2, "max_size": env_int("DB_POOL_MAX", 10)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"  # only third-party apps; ours use ULIDs
 AUTH_USER_MODEL = "accounts.User"

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.views import admin_login
-from core.views import healthz
+from core.views import healthz, readyz
 from instructors import views as instructor_views
 
 admin.site.site_header = "InstaInstru operations"
@@ -33,6 +33,7 @@ urlpatterns = [
     path("admin/login/", admin_login),  # the site's throttled login; the admin's own form never runs
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]
 
 # The site's own error pages; the API's JSON error shape under /api/ (core/views.py).

@@ -52,6 +52,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+
+from core.circuit import redis_breaker
 
 from .gateway import (
     AUTHENTICATION_REQUIRED,
@@ -71,6 +75,7 @@ from .gateway import (
     SetupIntentResult,
     TransferResult,
     TransferReversalResult,
+    TransientGatewayError,
     account_from_stripe,
     account_link_from_stripe,
     card_details_from_stripe,
@@ -184,6 +189,7 @@ def _locked() -> Iterator[None]:
         finally:
             _held.depth -= 1
         return
+    _require_storage()
     lock = cache.lock(f"{KEY_PREFIX}:lock", timeout=30, blocking_timeout=30) if hasattr(cache, "lock") else None
     with lock if lock is not None else _process_lock:
         _held.depth = 1
@@ -191,6 +197,18 @@ def _locked() -> Iterator[None]:
             yield
         finally:
             _held.depth = 0
+
+
+def _require_storage() -> None:
+    """The simulation keeps its objects in Redis: without Redis, "Stripe" is not answering (a
+    TransientGatewayError, which pages turn into "not available right now"), never a 500."""
+    if redis_breaker.is_open:
+        raise TransientGatewayError()
+    try:
+        get_redis_connection("default").ping()
+    except (RedisError, OSError) as error:
+        redis_breaker.record_failure(error)
+        raise TransientGatewayError() from error
 
 
 def _new_id(prefix: str) -> str:
@@ -213,6 +231,8 @@ def _find(object_id: str) -> dict | None:
 
 
 def _load(object_id: str, kind: str, *, param: str = "id") -> dict:
+    if not getattr(_held, "depth", 0):  # a read outside the lock: is the storage there at all?
+        _require_storage()
     obj = _find(object_id)
     if obj is None or obj.get("object") != kind:
         raise InvalidRequest(f"No such {kind}: '{object_id}'", code="resource_missing", param=param)

@@ -31,12 +31,15 @@ def ensure_customer(user: User) -> str:
     existing = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
     if existing:
         return existing
-    customer = get_gateway().create_customer(
-        email=user.email,
-        name=user.get_full_name(),
-        user_id=user.pk,
-        idempotency_key=idempotency_key("customer", user.pk),
-    )
+    try:
+        customer = get_gateway().create_customer(
+            email=user.email,
+            name=user.get_full_name(),
+            user_id=user.pk,
+            idempotency_key=idempotency_key("customer", user.pk),
+        )
+    except TransientGatewayError as error:
+        raise PaymentProviderUnavailable() from error
     StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer.id})
     return StripeCustomer.objects.get(user=user).customer_id
 
@@ -153,14 +156,16 @@ def save_test_card(*, user: User, number: str, make_default: bool = False) -> Sa
         payment_method_id = simulated.payment_method_for_card_number(number)
     except GatewayError as error:  # not one of Stripe's test numbers
         raise InvalidInput(error.message, fields={"number": error.message}) from error
-    setup = get_gateway().create_setup_intent(
-        customer_id=ensure_customer(user),
-        idempotency_key=idempotency_key("setup_intent", user.pk, secrets.token_urlsafe(12)),
-    )
     try:
+        setup = get_gateway().create_setup_intent(
+            customer_id=ensure_customer(user),
+            idempotency_key=idempotency_key("setup_intent", user.pk, secrets.token_urlsafe(12)),
+        )
         result = simulated.confirm_setup_intent(setup.id, payment_method_id)
     except CardDeclined as error:
         raise _not_saved(error) from error
+    except TransientGatewayError as error:
+        raise PaymentProviderUnavailable() from error
     return save_card(user=user, payment_method_id=result.payment_method_id, make_default=make_default)
 
 
