@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -92,3 +93,16 @@ class HostileInputMiddleware:
             return True
         query = request.GET.lists()
         return any(CONTROL_CHARACTERS.intersection(text) for name, values in query for text in (name, *values))
+
+
+class PermissionsPolicyMiddleware:
+    """Send settings.PERMISSIONS_POLICY on every response: the browser features no page uses
+    (camera, microphone, geolocation...) stay off even if a script asks for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

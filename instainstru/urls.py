@@ -1,6 +1,8 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import admin_login
 from core.views import healthz, readyz
@@ -10,6 +12,10 @@ admin.site.site_header = "InstaInstru operations"
 admin.site.site_title = "InstaInstru operations"
 admin.site.index_title = "Operations console"
 
+# Swagger UI sets inline styles as it renders: allowed on that page only, and for
+# styles only (its scripts are files from drf-spectacular-sidecar).
+docs_styles = csp_update({"style-src": [UNSAFE_INLINE]})
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("instructors.api.urls")),
@@ -17,8 +23,7 @@ api_v1 = [
     path("", include("messaging.api.urls")),
     path("", include("payments.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", docs_styles(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]
 
 urlpatterns = [
