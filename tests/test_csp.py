@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from bookings.tests.factories import book, open_instructor
