@@ -3,7 +3,7 @@ PY := .venv/bin/python
 RUFF := .venv/bin/ruff
 STAMP := .venv/.installed
 
-.PHONY: venv browsers run test lint fmt schema
+.PHONY: venv browsers run test lint fmt schema demo-code
 
 # Re-install only when requirements.txt is newer than the last successful install.
 venv: $(STAMP)
@@ -28,6 +28,10 @@ browsers:
 
 run: venv
 	$(PY) scripts/dev.py run
+
+# The code an authenticator app shows now for the demo instructors' and staff's two-factor key.
+demo-code: venv
+	@$(PY) manage.py demo_code
 
 test: venv browsers
 	$(PY) scripts/dev.py test

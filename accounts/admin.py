@@ -1,8 +1,34 @@
+from functools import partial
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import roles, services
+from core.forms import submit
+
+from . import roles, selectors, services
 from .models import User
+
+RESET_TWO_FACTOR = "accounts.reset_two_factor"
+
+# Authenticator keys are secrets: no admin page shows or edits them (a reset goes through the
+# audited page below).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+class ResetTwoFactorForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        help_text="Why, and how you checked it is them (kept in the audit log): 'Lost phone; checked by a call'.",
+    )
 
 
 @admin.register(User)
@@ -11,7 +37,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("email", "first_name", "last_name", "role_list", "is_staff", "is_active", "date_joined")
     list_filter = ("groups", "is_staff", "is_active", "is_superuser")
     search_fields = ("email", "first_name", "last_name", "phone")
-    readonly_fields = ("id", "date_joined", "last_login")
+    readonly_fields = ("id", "date_joined", "last_login", "two_factor")
     fieldsets = (
         (None, {"fields": ("id", "email", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "phone", "timezone")}),
@@ -22,6 +48,7 @@ class UserAdmin(DjangoUserAdmin):
                 "description": "Roles are groups; staff roles (support, finance, admin) open the operations console.",
             },
         ),
+        ("Sign-in security", {"fields": ("two_factor",)}),
         ("Extra permissions", {"classes": ("collapse",), "fields": ("user_permissions",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -41,6 +68,44 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="Roles")
     def role_list(self, user):
         return ", ".join(sorted(group.name for group in user.groups.all())) or "—"
+
+    @admin.display(description="Two-factor sign-in")
+    def two_factor(self, user):
+        if not selectors.has_two_factor(user):
+            return "Off"
+        url = reverse("admin:accounts_user_reset_two_factor", args=[user.pk])
+        return format_html('On · <a href="{}">Reset (lost phone)…</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.reset_two_factor_view)
+        return [
+            path("<path:object_id>/reset-two-factor/", view, name="accounts_user_reset_two_factor"),
+            *super().get_urls(),
+        ]
+
+    def reset_two_factor_view(self, request, object_id):
+        """Remove a person's two-factor sign-in after checking who they are (audited, emailed)."""
+        if not request.user.has_perm(RESET_TWO_FACTOR):
+            raise PermissionDenied
+        user = get_object_or_404(User, pk=object_id)
+        form = ResetTwoFactorForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done = submit(form, partial(services.staff_reset_two_factor, user=user, actor=request.user, reason=reason))
+            if done.ok:
+                self.message_user(
+                    request, f"Two-factor sign-in removed for {user.email}. We emailed them.", messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reset two-factor sign-in",
+            "subtitle": user.email,
+            "opts": self.opts,
+            "person": user,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/accounts/user/reset_two_factor.html", context)
 
     def has_delete_permission(self, request, obj=None):
         return False  # accounts are deactivated (Active unticked), never deleted here

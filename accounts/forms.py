@@ -56,3 +56,43 @@ class AccountForm(forms.ModelForm):
         fields = ["first_name", "last_name", "phone", "timezone"]
         widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}
         help_texts = {"phone": "Optional. Never shown to other users."}
+
+
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Code")
+        super().__init__(
+            max_length=32,
+            widget=forms.TextInput(
+                attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+            ),
+            **kwargs,
+        )
+
+
+class SecondStepForm(forms.Form):
+    code = CodeField(help_text="The 6-digit code your authenticator app shows now, or one of your backup codes.")
+    trust_browser = forms.BooleanField(
+        required=False,
+        label="Trust this browser for 30 days",
+        help_text="Don't tick this on a shared or public computer.",
+    )
+
+
+class EnrolmentForm(forms.Form):
+    code = CodeField(help_text="The 6-digit code your app shows after you add InstaInstru to it.")
+
+
+class DisableTwoFactorForm(forms.Form):
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    code = CodeField(help_text="A code from your app, or a backup code.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

@@ -59,6 +59,7 @@ class User(ULIDModel, AbstractBaseUser, PermissionsMixin):
             ("book_lessons", "Can search for and book lessons"),
             ("view_private_details", "Can see users' full names, emails and phone numbers"),
             ("manage_roles", "Can change users' roles"),
+            ("reset_two_factor", "Can reset a user's two-factor sign-in"),
         ]
 
     def __str__(self) -> str:
@@ -83,3 +84,19 @@ class User(ULIDModel, AbstractBaseUser, PermissionsMixin):
 def public_name(first_name: str, last_name: str) -> str:
     initial = f" {last_name.strip()[0].upper()}." if last_name and last_name.strip() else ""
     return f"{first_name.strip()}{initial}"
+
+
+class BackupCode(ULIDModel):
+    """A single-use backup code for two-factor sign-in, kept only as a keyed hash (the code itself
+    is shown once, when made)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at"], name="accounts_backupcode_user_idx")]
+
+    def __str__(self) -> str:
+        return f"backup code of {self.user_id} ({'used' if self.used_at else 'unused'})"

@@ -16,6 +16,7 @@ ROLE_PERMISSIONS = {
     SUPPORT: [
         "accounts.view_user",
         "accounts.view_private_details",
+        "accounts.reset_two_factor",
         "instructors.view_instructorprofile",
         "instructors.view_instructorservice",
         "instructors.review_instructors",

@@ -144,12 +144,15 @@ def enforce(bucket: str, key: str, *, count: bool = True) -> None:
     is False: then only what was counted before decides)."""
     decision = check(bucket, key, count=count)
     if not decision.allowed:
-        minutes = decision.retry_after / 60
-        if minutes >= 2:
-            wait = f"{math.ceil(minutes)} minutes"
-        else:
-            wait = "1 second" if decision.retry_after == 1 else f"{decision.retry_after} seconds"
+        wait = wait_in_words(decision.retry_after)
         raise RateLimited(f"Too many attempts. Please try again in {wait}.", retry_after=decision.retry_after)
+
+
+def wait_in_words(seconds: int) -> str:
+    """'1 second', '45 seconds', '3 minutes'."""
+    if seconds >= 120:
+        return f"{math.ceil(seconds / 60)} minutes"
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
 
 
 def reset(bucket: str, key: str) -> None:

@@ -49,7 +49,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 # --- Applications -----------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.OperationsAdminConfig",  # django.contrib.admin with two-factor sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "accounts",
     "instructors",
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorGateMiddleware",
     "core.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -166,6 +170,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
+
+# Two-factor sign-in (django-otp TOTP + our hashed backup codes). Staff always need it; an
+# instructor needs it to go live; students may turn it on.
+OTP_TOTP_ISSUER = "InstaInstru"
+OTP_TOTP_THROTTLE_FACTOR = 1  # django-otp's own delay after each wrong code: 1 s, 2 s, 4 s...
+TWO_FACTOR_TRUST_DAYS = 30  # "trust this browser"
+TWO_FACTOR_PENDING_SECONDS = 300  # between the password and the code
+BACKUP_CODE_COUNT = 10
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
@@ -278,6 +290,8 @@ RATE_LIMITS = {
     "login": {"limit": 10, "period": 60, "burst": 5},  # every attempt, per client IP
     # Failed attempts per account (OWASP ASVS 2.2.1: at most 100 an hour): 50 at once, then 50 an hour.
     "login_account": {"limit": 50, "period": 3600, "burst": 50},
+    # Wrong second-step codes per account (a TOTP code is 6 digits): 10 at once, then 10 an hour.
+    "login_code": {"limit": 10, "period": 3600, "burst": 10},
     "signup": {"limit": 5, "period": 3600, "burst": 3},
     "password_reset": {"limit": 5, "period": 3600, "burst": 3},
     "send_message": {"limit": 60, "period": 60, "burst": 10},

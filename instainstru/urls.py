@@ -8,10 +8,6 @@ from accounts.views import admin_login
 from core.views import healthz, readyz
 from instructors import views as instructor_views
 
-admin.site.site_header = "InstaInstru operations"
-admin.site.site_title = "InstaInstru operations"
-admin.site.index_title = "Operations console"
-
 # Swagger UI sets inline styles as it renders: allowed on that page only, and for
 # styles only (its scripts are files from drf-spectacular-sidecar).
 docs_styles = csp_update({"style-src": [UNSAFE_INLINE]})

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from accounts import roles
 from accounts.models import User
-from accounts.services import register_user
+from accounts.services import enrol_known_key, register_user
 
 from .catalog import load_areas, load_catalog
 from .models import LocationType, Neighborhood, Service
@@ -25,6 +25,9 @@ from .services import add_offering, register_instructor, set_service_areas, upda
 
 DEMO_SEED = 2026
 DEMO_PASSWORD = "demo-lessons-2026"  # noqa: S105 - printed for everyone on purpose
+# The authenticator key of every demo instructor and the demo staff login (two-factor sign-in is
+# required for them), printed in base32 for an authenticator app: JBSWY3DPEHPK3PXP.
+DEMO_TOTP_KEY_HEX = "48656c6c6f21deadbeef"
 DEMO_EMAIL_DOMAIN = "demo.instainstru.test"
 DEMO_INSTRUCTOR_COUNT = 60
 DEMO_STUDENT_TIMEZONES = (
@@ -930,6 +933,7 @@ def create_demo_logins() -> list[User]:
         timezone="America/New_York",
         role=roles.ADMIN,
     )
+    enrol_known_key(user=staff, key_hex=DEMO_TOTP_KEY_HEX)
     return [student, instructor, staff]
 
 
@@ -943,6 +947,7 @@ def create_demo_instructor() -> User:
         last_name=DEMO_INSTRUCTOR.last_name,
         timezone=INSTRUCTOR_TIMEZONE,
     )
+    enrol_known_key(user=user, key_hex=DEMO_TOTP_KEY_HEX)
     profile = user.instructor_profile
     update_profile(
         profile=profile, headline=spec["headline"], bio=spec["bio"], years_experience=spec["years_experience"]
@@ -1000,6 +1005,7 @@ def create_one_demo_instructor(
         last_name=last_name,
         timezone=INSTRUCTOR_TIMEZONE,
     )
+    enrol_known_key(user=user, key_hex=DEMO_TOTP_KEY_HEX)
     profile = user.instructor_profile
     update_profile(
         profile=profile,

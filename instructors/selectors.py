@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from accounts import selectors as account_selectors
 from core.cache import cached, namespace_version
 
 from .models import Borough, Category, InstructorProfile, InstructorService, Neighborhood, Service
@@ -143,9 +144,10 @@ class OnboardingStep:
 
 
 def onboarding_steps(profile: InstructorProfile) -> list[OnboardingStep]:
-    """The checklist a profile must complete to go live. Later issues add payouts, 2FA, checks."""
+    """The checklist a profile must complete to go live. Later issues add payouts and checks."""
     has_offering = profile.offerings.filter(is_active=True).exists()
     has_areas = profile.service_areas.exists()
+    has_two_factor = account_selectors.has_two_factor(profile.user)
     return [
         OnboardingStep(
             "profile",
@@ -155,6 +157,7 @@ def onboarding_steps(profile: InstructorProfile) -> list[OnboardingStep]:
         ),
         OnboardingStep("services", "Add at least one service with your rate", has_offering, "instructors:add_offering"),
         OnboardingStep("areas", "Choose the neighborhoods you teach in", has_areas, "instructors:edit_areas"),
+        OnboardingStep("two_factor", "Turn on two-factor sign-in", has_two_factor, "accounts:two_factor_setup"),
     ]
 
 

@@ -175,6 +175,16 @@ def refresh_listing_status(profile: InstructorProfile) -> bool:
     return complete
 
 
+def refresh_after_two_factor_change(user: User) -> None:
+    """Two-factor sign-in is a go-live step: turning it on or off may list or hide the profile."""
+    profile = InstructorProfile.objects.filter(user=user).first()
+    if profile is None:
+        return
+    was_live = profile.is_live
+    if refresh_listing_status(profile) != was_live:
+        _listings_changed()
+
+
 def _ordered_locations(location_types: list[str]) -> list[str]:
     return [value for value in LocationType.values if value in set(location_types)]
 

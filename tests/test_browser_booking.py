@@ -8,13 +8,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from availability import services as availability_services
 from availability.selectors import week_start_of
 from bookings.models import Booking, BookingStatus
 from bookings.tests.factories import give_card
 from core.timeutil import local_today
 from instructors.tests.factories import CategoryFactory, ServiceFactory, live_instructor
+from tests.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,10 +45,7 @@ def test_student_books_a_lesson_and_sees_it_in_my_lessons(live_server, page, ins
     student = UserFactory(email="maya@example.com", first_name="Maya", timezone="America/Chicago")
     give_card(student)  # a saved test Visa: checkout preselects it
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(student.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, student)
     expect(page.get_by_role("link", name="My lessons")).to_be_visible()
 
     page.goto(live_server.url + f"/instructors/{instructor.pk}/")

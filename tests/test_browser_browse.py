@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from instructors.models import InstructorProfile
 from instructors.tests.factories import CategoryFactory, NeighborhoodFactory, ServiceFactory, live_instructor
+from tests.browser import set_up_two_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,7 @@ def test_instructor_completes_the_checklist_and_goes_live(live_server, page, cat
     page.get_by_label("Password", exact=True).fill("violin-lessons-99")
     page.get_by_label("Repeat password").fill("violin-lessons-99")
     page.get_by_role("button", name="Create instructor account").click()
-    expect(page.get_by_text("0 of 3 done")).to_be_visible()
+    expect(page.get_by_text("0 of 4 done")).to_be_visible()
 
     page.get_by_role("link", name="Write your headline and bio").click()
     page.get_by_label("Headline").fill("Patient piano teacher for adult beginners")
@@ -76,6 +77,11 @@ def test_instructor_completes_the_checklist_and_goes_live(live_server, page, cat
     page.get_by_role("link", name="Choose the neighborhoods you teach in").click()
     page.get_by_label("Park Slope").check()
     page.get_by_role("button", name="Save areas").click()
-    expect(page.get_by_text("3 of 3 done")).to_be_visible()
+    expect(page.get_by_text("3 of 4 done")).to_be_visible()
+
+    page.get_by_role("link", name="Turn on two-factor sign-in").click()
+    set_up_two_factor(page)
+    page.get_by_role("link", name="I've saved them").click()
+    expect(page.get_by_text("4 of 4 done")).to_be_visible()
     expect(page.get_by_text(re.compile("Your profile is live"))).to_be_visible()
     assert InstructorProfile.objects.get(user__email="ada@example.com").is_live

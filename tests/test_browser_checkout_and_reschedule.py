@@ -3,13 +3,12 @@ with the bank's reason and the time held, and another card books it; moving a le
 confirmation step that says what the move changes."""
 
 import datetime as dt
-import os
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from availability import services as availability_services
 from availability.selectors import week_start_of
 from bookings.models import Booking, BookingStatus, PaymentStatus
@@ -18,6 +17,7 @@ from core.timeutil import local_today
 from core.timeutil import now as current_time
 from instructors.tests.factories import CategoryFactory, ServiceFactory, live_instructor
 from payments.models import FailedAuthorization
+from tests.browser import keep_a_picture, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
@@ -49,26 +49,12 @@ def instructor():
     return profile
 
 
-def keep_a_picture(page, name: str) -> None:
-    """SCREENSHOTS=<folder> keeps full-page screenshots to look at."""
-    if folder := os.environ.get("SCREENSHOTS"):
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
-
-
-def log_in(page, live_server, user):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My lessons").first).to_be_attached()
-
-
 def test_a_declined_card_keeps_the_student_in_checkout_until_another_card_books(live_server, screen, instructor):
     name, page = screen
     student = UserFactory(email=f"nia-{name}@example.com", first_name="Nia", timezone="America/New_York")
     declines = give_card(student, "pm_card_chargeCustomerFail")  # saved first: the default
     give_card(student)  # a Visa that pays
-    log_in(page, live_server, student)
+    log_in(page, live_server.url, student)
 
     page.goto(live_server.url + f"/instructors/{instructor.pk}/book/")
     page.locator("details[open] button.time-slot").first.click()  # the soonest time: under a day away
@@ -101,7 +87,7 @@ def test_moving_a_lesson_asks_first_and_says_what_changes(live_server, screen, i
     give_card(student)
     start = (current_time() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     lesson = book(student, instructor.offerings.get(), start, location="online")
-    log_in(page, live_server, student)
+    log_in(page, live_server.url, student)
 
     page.goto(live_server.url + f"/bookings/{lesson.pk}/")
     page.get_by_role("link", name=re.compile("^Reschedule")).first.click()

@@ -8,8 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import TEST_PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from instructors.tests.factories import live_instructor
+from tests.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +21,7 @@ def signed_in_page(browser, live_server, user, viewport):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, user)
     expect(page.get_by_role("link", name="Messages", exact=True)).to_be_visible()
     return context, page
 

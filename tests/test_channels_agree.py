@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, sign_in_verified
 from bookings import services
 from bookings.models import Booking, BookingNoShow, BookingStatus
 from bookings.tests.factories import book, give_card, new_key, open_instructor
@@ -109,7 +109,7 @@ SITUATIONS = {
 
 def _client(user, *, api=False):
     client = APIClient() if api else Client()
-    client.force_login(user)
+    sign_in_verified(client, user)  # as after a real sign-in: staff pass the second step to reach the admin
     return client
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, sign_in_verified
 from bookings.tests.factories import book, open_instructor
 from core.timeutil import local_today
 from messaging.tests.factories import conversation_between
@@ -54,9 +54,9 @@ def test_no_template_needs_inline_script_style_or_eval():
 
 
 def signed_in_context(browser, live_server, user):
-    """A browser context signed in as `user` (the session cookie of a test client's login)."""
+    """A browser context signed in as `user`, second step passed (a test client's session cookie)."""
     client = Client()
-    client.force_login(user)
+    sign_in_verified(client, user)
     context = browser.new_context(viewport={"width": 390, "height": 844})
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])

@@ -11,7 +11,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_signed_in
 from bookings import services as booking_services
 from bookings.tests.factories import book, give_card, open_instructor
 from core.cache import namespace_version
@@ -40,12 +40,6 @@ def lesson():
     return book(student, open_instructor(days=[START.date()]).offerings.get(), START)
 
 
-def staff(client, role="admin"):
-    user = UserFactory(role=role, is_staff=True)
-    client.force_login(user)
-    return user
-
-
 def admin_action(client, changelist: str, action: str, *pks, **extra):
     return client.post(reverse(changelist), {"action": action, ACTION_CHECKBOX_NAME: list(pks), **extra}, follow=True)
 
@@ -55,7 +49,7 @@ def the_audit(action: str) -> AuditLog:
 
 
 def test_a_staff_cancellation_is_audited_with_before_and_after(client, lesson):
-    person = staff(client)
+    person = staff_signed_in(client, "admin")
     admin_action(client, "admin:bookings_booking_changelist", "cancel_by_staff", lesson.pk)
     audit = the_audit("cancel_booking")
     assert (audit.actor, audit.target_id, audit.reason) == (person, lesson.pk, "Cancelled by staff")
@@ -71,7 +65,7 @@ def test_a_students_own_cancellation_is_not_a_staff_action(lesson):
 def test_resolving_a_no_show_is_audited(client, lesson, clock):
     clock.move_to(START + dt.timedelta(hours=2))
     booking_services.report_no_show(booking=lesson, user=lesson.student)
-    person = staff(client, "support")
+    person = staff_signed_in(client, "support")
     admin_action(client, "admin:bookings_booking_changelist", "resolve_no_show_upheld", lesson.pk)
     audit = the_audit("resolve_no_show")
     assert audit.actor == person
@@ -84,14 +78,14 @@ def test_a_payment_retry_is_audited(client, clock):
     booking = book(student, open_instructor(days=[START.date()]).offerings.get(), START)
     clock.move_to(START - dt.timedelta(hours=24))
     payment_services.advance_all()
-    person = staff(client, "finance")
+    person = staff_signed_in(client, "finance")
     admin_action(client, "admin:payments_failedpayment_changelist", "retry_now", booking.payment.pk)
     audit = the_audit("retry_payment")
     assert (audit.actor, audit.before["status"], audit.after["status"]) == (person, "failed", "failed")
 
 
 def test_a_credit_grant_is_audited_with_the_balance_before_and_after(client):
-    person = staff(client, "finance")
+    person = staff_signed_in(client, "finance")
     student = UserFactory(role="student", email="maya@example.com")
     response = client.post(
         reverse("admin:payments_creditentry_add"),
@@ -105,7 +99,7 @@ def test_a_credit_grant_is_audited_with_the_balance_before_and_after(client):
 
 
 def test_a_role_change_is_audited(client):
-    person = staff(client)
+    person = staff_signed_in(client, "admin")
     user = UserFactory(role="student")
     admin_action(client, "admin:accounts_user_changelist", "make_support", user.pk)
     audit = the_audit("change_roles")
@@ -119,7 +113,7 @@ def test_a_role_change_is_audited(client):
 
 
 def test_editing_a_users_groups_in_the_form_is_audited_too(client):
-    staff(client)
+    staff_signed_in(client, "admin")
     user = UserFactory(role="student")
     url = reverse("admin:accounts_user_change", args=[user.pk])
     form = client.get(url).context["adminform"].form
@@ -131,7 +125,7 @@ def test_editing_a_users_groups_in_the_form_is_audited_too(client):
 
 
 def test_a_rate_limit_rule_change_is_audited(client):
-    person = staff(client)
+    person = staff_signed_in(client, "admin")
     response = client.post(
         reverse("admin:core_ratelimitrule_add"),
         {"bucket": "login", "limit": "10", "period_seconds": "60", "burst": "2", "enabled": "on"},
@@ -149,7 +143,7 @@ def test_a_rate_limit_rule_change_is_audited(client):
 
 
 def test_audit_rows_are_readable_in_the_admin(client, lesson):
-    staff(client)
+    staff_signed_in(client, "admin")
     admin_action(client, "admin:bookings_booking_changelist", "cancel_by_staff", lesson.pk)
     audit = the_audit("cancel_booking")
     page = client.get(reverse("admin:core_auditlog_change", args=[audit.pk])).content.decode()
@@ -162,7 +156,7 @@ def test_audit_rows_are_readable_in_the_admin(client, lesson):
 def test_a_staff_edit_of_an_offering_obeys_the_instructors_rules_and_refreshes_listings(
     client, lesson, django_capture_on_commit_callbacks
 ):
-    person = staff(client)
+    person = staff_signed_in(client, "admin")
     offering = InstructorService.objects.get(pk=lesson.offering_id)
     url = reverse("admin:instructors_instructorservice_change", args=[offering.pk])
     data = {"hourly_rate_cents": "500", "durations": "60", "location_types": "online", "description": ""}
@@ -185,7 +179,7 @@ def test_a_staff_edit_of_an_offering_obeys_the_instructors_rules_and_refreshes_l
 
 
 def test_a_staff_edit_of_a_catalog_service_rebuilds_its_search_text(client):
-    staff(client)
+    staff_signed_in(client, "admin")
     service = Service.objects.first() or open_instructor(days=[START.date()]).offerings.get().service
     url = reverse("admin:instructors_service_change", args=[service.pk])
     form = client.get(url).context["adminform"].form

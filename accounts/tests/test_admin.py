@@ -2,14 +2,14 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(role="admin", is_staff=True))
+    staff_signed_in(client)
     return client
 
 

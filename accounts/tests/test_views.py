@@ -36,7 +36,7 @@ def test_instructor_signs_up_and_lands_on_the_checklist(client):
     user = User.objects.get(email="maya@example.com")
     assert user.has_perm("instructors.teach")
     assert user.instructor_profile.is_live is False
-    assert "0 of 3 done" in response.content.decode()
+    assert "0 of 4 done" in response.content.decode()
 
 
 def test_signup_with_mismatched_passwords_shows_the_error_and_saves_nothing(client):

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_signed_in
 from availability import services as availability_services
 from bookings import services
 from bookings.models import Booking, BookingNoShow, BookingStatus, NoShowResolution, Party, Settlement
@@ -26,17 +26,11 @@ NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 FIRST_DAY = dt.date(2026, 12, 3)
 DAYS = [FIRST_DAY + dt.timedelta(days=offset) for offset in range(7)]
 CHANGELIST = reverse("admin:bookings_booking_changelist")
-CHANGELIST_BUDGET = 10  # session, user, 2 x permissions, instructor filter, 2 x count, rows, 2 x date hierarchy
+CHANGELIST_BUDGET = 11  # session, user, 2FA device, 2 x permissions, instructor filter, 2 x count, rows, 2 x dates
 
 
 def change_url(booking) -> str:
     return reverse("admin:bookings_booking_change", args=[booking.pk])
-
-
-def staff_client(client, role: str):
-    user = UserFactory(role=role, is_staff=True)
-    client.force_login(user)
-    return user
 
 
 def run_action(client, action: str, bookings):
@@ -100,7 +94,7 @@ def with_every_satellite_kind(bookings) -> None:
 def test_staff_see_bookings_with_their_satellites(client, calendar):
     bookings = calendar.book(4)
     with_every_satellite_kind(bookings)
-    staff_client(client, "admin")
+    staff_signed_in(client, "admin")
     response = client.get(CHANGELIST)
     assert response.status_code == 200
     page = response.content.decode()
@@ -119,7 +113,7 @@ def test_staff_see_bookings_with_their_satellites(client, calendar):
 
 def test_changelist_query_count_does_not_grow_with_the_rows(client, calendar, django_assert_max_num_queries):
     with_every_satellite_kind(calendar.book(10))
-    staff_client(client, "admin")
+    staff_signed_in(client, "admin")
     with CaptureQueriesContext(connection) as ten:
         assert client.get(CHANGELIST).context["cl"].result_count == 11
     with_every_satellite_kind(calendar.book(10))
@@ -131,7 +125,7 @@ def test_changelist_query_count_does_not_grow_with_the_rows(client, calendar, dj
 def test_filters_and_search(client, calendar):
     bookings = calendar.book(4)
     report_no_show(bookings[0])
-    staff_client(client, "support")
+    staff_signed_in(client, "support")
 
     def listed(**params):
         return {row.pk for row in client.get(CHANGELIST, params).context["cl"].result_list}
@@ -150,7 +144,7 @@ def test_filters_and_search(client, calendar):
 
 def test_staff_without_private_details_see_public_names_only(client, calendar):
     booking = calendar.book(1)[0]
-    staff_client(client, "finance")
+    staff_signed_in(client, "finance")
     page = client.get(CHANGELIST).content.decode()
     assert booking.student.public_name in page
     assert booking.student.email not in page and booking.student.last_name not in page
@@ -167,7 +161,7 @@ def test_change_page_shows_the_satellites_inline_read_only(client, calendar):
     bookings = calendar.book(3)
     with_every_satellite_kind(bookings)
     advance_all()  # the payments sweep closes the moved lesson's payment
-    staff_client(client, "admin")
+    staff_signed_in(client, "admin")
 
     moved = bookings[1]
     response = client.get(change_url(moved))
@@ -196,7 +190,7 @@ def test_change_page_shows_the_satellites_inline_read_only(client, calendar):
 
 def test_bookings_cannot_be_added_or_deleted_in_the_console(client, calendar):
     booking = calendar.book(1)[0]
-    staff_client(client, "admin")
+    staff_signed_in(client, "admin")
     assert client.get(reverse("admin:bookings_booking_add")).status_code == 403
     assert client.post(reverse("admin:bookings_booking_delete", args=[booking.pk])).status_code == 403
     assert 'value="delete_selected"' not in client.get(CHANGELIST).content.decode()
@@ -208,7 +202,7 @@ def test_bookings_cannot_be_added_or_deleted_in_the_console(client, calendar):
 
 def test_cancel_action_cancels_through_the_service(client, calendar):
     bookings = calendar.book(2)
-    staff = staff_client(client, "admin")
+    staff = staff_signed_in(client, "admin")
     with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
         _, notes = run_action(client, "cancel_by_staff", bookings)
     assert notes == [("success", "Cancelled 2 booking(s).")]
@@ -224,7 +218,7 @@ def test_cancel_action_cancels_through_the_service(client, calendar):
 def test_cancelling_a_started_lesson_is_reported_not_a_500(client, calendar):
     started, upcoming = calendar.book(2)  # 09:00 with each instructor...
     later = calendar.book(2)[0]  # ...and 10:00
-    staff_client(client, "admin")
+    staff_signed_in(client, "admin")
     with time_machine.travel(started.start_at + dt.timedelta(minutes=30), tick=False):
         _, notes = run_action(client, "cancel_by_staff", [started, later])
     started.refresh_from_db()
@@ -242,7 +236,7 @@ def test_resolve_actions(client, calendar):
     upheld, dismissed, no_report = calendar.book(3)
     report_no_show(upheld)
     report_no_show(dismissed)
-    staff = staff_client(client, "admin")
+    staff = staff_signed_in(client, "admin")
 
     _, notes = run_action(client, "resolve_no_show_upheld", [upheld])
     assert notes == [("success", "Resolved the no-show report (upheld) on 1 booking(s).")]
@@ -267,7 +261,7 @@ def test_resolve_actions(client, calendar):
 def test_support_staff_can_use_the_actions(client, calendar):
     missed, upcoming = calendar.book(2)
     report_no_show(missed)
-    staff_client(client, "support")
+    staff_signed_in(client, "support")
     assert client.get(CHANGELIST).status_code == 200
     assert client.get(change_url(missed)).status_code == 200
     assert len(client.get(change_url(missed)).context["inline_admin_formsets"]) == 6
@@ -302,7 +296,7 @@ def test_availability_days_are_listed_as_ranges_read_only(client):
     with time_machine.travel(NOW, tick=False):
         profile = open_instructor(days=[FIRST_DAY], ranges=((9 * 60, 12 * 60), (13 * 60, 17 * 60)))
         availability_services.save_weekly_template(profile=profile, weekdays={0: [(9 * 60, 12 * 60)]})
-    staff_client(client, "admin")
+    staff_signed_in(client, "admin")
 
     page = client.get(reverse("admin:availability_availabilityday_changelist")).content.decode()
     assert "09:00–12:00, 13:00–17:00" in page

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.factories import sign_in_verified
 from core.models import RateLimitRule
 from core.ratelimit import check, rule_for
 
@@ -18,7 +19,7 @@ def staff_client(client, settings):
     admin = User.objects.create_superuser(
         email="ops@example.com", password="a-Long-test-passw0rd", first_name="Olga", last_name="Ops"
     )
-    client.force_login(admin)
+    sign_in_verified(client, admin)
     return client
 
 

@@ -22,9 +22,17 @@ REAL = {
 }
 
 
+def production_environment(**environment) -> dict[str, str]:
+    """This process's environment with no secrets in it, on the PROD tier. The browser tests'
+    DJANGO_ALLOW_ASYNC_UNSAFE goes too: `check --deploy` rightly refuses it."""
+    dropped = ("STRIPE_", "DJANGO_SECRET", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
+    env.update(ENV_TIER="PROD", DJANGO_ALLOWED_HOSTS="instainstru.example", **environment)
+    return env
+
+
 def deploy_check(**environment) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("STRIPE_", "DJANGO_SECRET"))}
-    env.update(ENV_TIER="PROD", DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="instainstru.example", **environment)
+    env = production_environment(DJANGO_DEBUG="0", **environment)
     command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -60,8 +68,7 @@ def test_a_test_key_on_production_is_an_error_too():
 
 
 def test_the_web_server_refuses_to_start_without_them():
-    env = {key: value for key, value in os.environ.items() if not key.startswith("STRIPE_")}
-    env.update(ENV_TIER="PROD", DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="instainstru.example")
+    env = production_environment(DJANGO_SECRET_KEY="k" * 64)
     started = subprocess.run(
         [sys.executable, "-c", "import instainstru.wsgi"],
         cwd=ROOT,
@@ -75,9 +82,8 @@ def test_the_web_server_refuses_to_start_without_them():
 
 def test_production_has_no_webhook_secret_unless_the_environment_gives_one():
     """The published default used to be PROD's secret too: a webhook signed with it was accepted."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("STRIPE_")}
-    env.update(
-        ENV_TIER="PROD", DJANGO_SECRET_KEY=REAL["DJANGO_SECRET_KEY"], DJANGO_SETTINGS_MODULE="instainstru.settings"
+    env = production_environment(
+        DJANGO_SECRET_KEY=REAL["DJANGO_SECRET_KEY"], DJANGO_SETTINGS_MODULE="instainstru.settings"
     )
     code = (
         "import django; django.setup(); from django.conf import settings; print(repr(settings.STRIPE_WEBHOOK_SECRET))"

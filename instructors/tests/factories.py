@@ -2,7 +2,7 @@
 
 import factory
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, with_two_factor
 from instructors.models import Borough, Category, InstructorProfile, InstructorService, Neighborhood, Service
 
 
@@ -71,7 +71,7 @@ def live_instructor(
     """A complete, live instructor built through the services (so the go-live rule applies)."""
     from instructors import services as instructor_services
 
-    user = UserFactory(role="instructor", **user_fields)
+    user = with_two_factor(UserFactory(role="instructor", **user_fields))
     profile = InstructorProfile.objects.create(user=user)
     instructor_services.update_profile(
         profile=profile,

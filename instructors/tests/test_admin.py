@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import staff_signed_in
 from instructors.models import InstructorProfile, Service
 from instructors.tests.factories import InstructorProfileFactory, ServiceFactory, live_instructor
 
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(role="admin", is_staff=True))
+    staff_signed_in(client)
     return client
 
 

@@ -1,6 +1,8 @@
 import pytest
 from django.db import models
 
+from accounts import services as account_services
+from accounts.tests.factories import TEST_TOTP_KEY, with_two_factor
 from core.exceptions import InvalidInput
 from instructors import selectors, services
 from instructors.models import InstructorProfile, InstructorService
@@ -25,8 +27,24 @@ def test_a_profile_goes_live_only_when_every_checklist_step_is_done():
     assert not profile.is_live
     services.set_service_areas(profile=profile, neighborhood_ids=[NeighborhoodFactory().pk])
     profile.refresh_from_db()
+    assert not profile.is_live
+    device = account_services.start_enrolment(user=profile.user)
+    account_services.confirm_enrolment(user=profile.user, code=account_services.current_code(device.key))
+    profile.refresh_from_db()
     assert profile.is_live and profile.went_live_at is not None
-    assert [step.done for step in selectors.onboarding_steps(profile)] == [True, True, True]
+    assert [step.done for step in selectors.onboarding_steps(profile)] == [True, True, True, True]
+
+
+def test_turning_two_factor_off_takes_a_live_profile_offline_and_on_again_relists_it():
+    profile = live_instructor()
+    account_services.disable_two_factor(user=profile.user, code=account_services.current_code(TEST_TOTP_KEY))
+    profile.refresh_from_db()
+    assert not profile.is_live
+    assert not selectors.live_profiles().filter(pk=profile.pk).exists()
+
+    with_two_factor(profile.user)
+    profile.refresh_from_db()
+    assert profile.is_live
 
 
 def test_removing_the_last_service_takes_a_profile_offline():

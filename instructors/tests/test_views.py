@@ -1,6 +1,11 @@
+from base64 import b32encode
+from binascii import unhexlify
+
 import pytest
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.services import current_code
 from accounts.tests.factories import UserFactory
 from instructors.models import InstructorService
 from instructors.tests.factories import (
@@ -204,9 +209,19 @@ def test_instructor_completes_onboarding_through_the_pages_and_goes_live(client,
     assert offering.hourly_rate_cents == 72_50
     response = client.post(reverse("instructors:edit_areas"), {"neighborhoods": [brooklyn_area.pk]}, follow=True)
     instructor.refresh_from_db()
+    assert not instructor.is_live
+    assert "3 of 4 done" in response.content.decode()
+
+    setup = client.get(reverse("accounts:two_factor_setup"))  # the checklist's last step
+    key = TOTPDevice.objects.get(user=instructor.user, confirmed=False).key
+    assert b32encode(unhexlify(key)).decode()[:4] in setup.content.decode()  # the key, as text
+    response = client.post(reverse("accounts:two_factor_setup"), {"code": current_code(key)}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("accounts:backup_codes")
+    response = client.get(reverse("instructors:dashboard"))
+    instructor.refresh_from_db()
     assert instructor.is_live
     assert "Your profile is live" in response.content.decode()
-    assert "3 of 3 done" in response.content.decode()
+    assert "4 of 4 done" in response.content.decode()
 
 
 def test_add_offering_form_errors_are_shown_and_nothing_saved(client, instructor, piano):

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_signed_in
 from bookings.tests.factories import book, open_instructor
 from core.models import AuditLog
 from core.services import record_audit
@@ -25,7 +25,7 @@ CHANGELIST = reverse("admin:messaging_conversation_changelist")
 AUDIT_LIST = reverse("admin:core_auditlog_changelist")
 CONTACT = "Mail me at maya@example.com or call 917-555-0123"
 MASKED = "Mail me at [email hidden] or call [phone hidden]"
-CHANGELIST_BUDGET = 7  # session, user, 2 x permissions, 2 x count, the rows (people and message count joined in)
+CHANGELIST_BUDGET = 8  # session, user, 2FA device, 2 x permissions, 2 x count, the rows (people, message count joined)
 CHANGE_BUDGET = 9  # session, user, conversation, 2 x permissions, states, messages, content type, audit insert
 
 
@@ -37,12 +37,6 @@ def change_url(conversation) -> str:
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def staff(client, role: str):
-    user = UserFactory(role=role, is_staff=True)
-    client.force_login(user)
-    return user
 
 
 def talk(clock=None, *, student=None, instructor=None) -> Conversation:
@@ -61,7 +55,7 @@ def talk(clock=None, *, student=None, instructor=None) -> Conversation:
 
 def test_support_staff_list_conversations_without_their_contents(client):
     conversation = talk()
-    staff(client, "support")
+    staff_signed_in(client, "support")
     response = client.get(CHANGELIST)
     assert response.status_code == 200
     page = response.content.decode()
@@ -76,7 +70,7 @@ def test_support_staff_list_conversations_without_their_contents(client):
 
 def test_search_by_participant_email(client):
     first, second = talk(), talk()
-    staff(client, "support")
+    staff_signed_in(client, "support")
 
     def found(query):
         return {row.pk for row in client.get(CHANGELIST, {"q": query}).context["cl"].result_list}
@@ -90,7 +84,7 @@ def test_search_by_participant_email(client):
 def test_changelist_query_count_does_not_grow_with_the_rows(client, django_assert_max_num_queries):
     for _ in range(3):
         talk()
-    staff(client, "support")
+    staff_signed_in(client, "support")
     with CaptureQueriesContext(connection) as few:
         assert client.get(CHANGELIST).context["cl"].result_count == 3
     for _ in range(9):
@@ -107,7 +101,7 @@ def test_changelist_query_count_does_not_grow_with_the_rows(client, django_asser
 
 def test_opening_a_conversation_shows_every_message_and_writes_one_audit_row(client):
     conversation = talk()
-    agent = staff(client, "support")
+    agent = staff_signed_in(client, "support")
     response = client.get(change_url(conversation))
     assert response.status_code == 200
     page = response.content.decode()
@@ -135,7 +129,7 @@ def test_opening_a_conversation_shows_every_message_and_writes_one_audit_row(cli
 
 def test_conversation_page_query_count_does_not_grow_with_the_messages(client, clock, django_assert_max_num_queries):
     conversation = talk()
-    staff(client, "support")
+    staff_signed_in(client, "support")
     with CaptureQueriesContext(connection) as few:
         assert client.get(change_url(conversation)).status_code == 200
     for n in range(20):
@@ -151,7 +145,7 @@ def test_booking_events_show_as_the_platform_with_a_link_to_the_lesson(client, d
     student = UserFactory(role="student")
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(student, profile.offerings.get(), dt.datetime(2026, 12, 3, 15, tzinfo=dt.UTC))
-    staff(client, "support")
+    staff_signed_in(client, "support")
     page = client.get(change_url(Conversation.objects.get())).content.decode()
     assert "InstaInstru (system)" in page
     assert reverse("admin:bookings_booking_change", args=[booking.pk]) in page
@@ -159,7 +153,7 @@ def test_booking_events_show_as_the_platform_with_a_link_to_the_lesson(client, d
 
 def test_the_conversation_page_is_view_only(client):
     conversation = talk()
-    staff(client, "admin")  # even the admin role: conversations are not edited here
+    staff_signed_in(client, "admin")  # even the admin role: conversations are not edited here
     page = client.get(change_url(conversation)).content.decode()
     assert 'name="_save"' not in page and "<textarea" not in page
     assert client.post(change_url(conversation), {"last_message_at": ""}).status_code == 403
@@ -172,7 +166,7 @@ def test_the_conversation_page_is_view_only(client):
 
 
 def test_an_unknown_conversation_writes_no_audit_row(client):
-    staff(client, "support")
+    staff_signed_in(client, "support")
     response = client.get(change_url(Conversation(pk="01JUNKJUNKJUNKJUNKJUNKJUNK")))
     assert response.status_code == 302
     assert not AuditLog.objects.exists()
@@ -180,7 +174,7 @@ def test_an_unknown_conversation_writes_no_audit_row(client):
 
 def test_finance_staff_cannot_read_conversations(client):
     conversation = talk()
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     assert client.get(CHANGELIST).status_code == 403
     assert client.get(change_url(conversation)).status_code == 403
     assert "messaging/conversation" not in client.get(reverse("admin:index")).content.decode()
@@ -203,7 +197,7 @@ def test_students_and_instructors_cannot_reach_the_console(client):
 
 def test_the_audit_log_lists_filters_and_searches(client, clock):
     first, second = talk(), talk()
-    support = staff(client, "support")
+    support = staff_signed_in(client, "support")
     client.get(change_url(first))
     record_audit(actor=UserFactory(role="admin", is_staff=True), action="export_data", target=first.student)
     clock.shift(dt.timedelta(days=2))
@@ -229,7 +223,7 @@ def test_the_audit_log_lists_filters_and_searches(client, clock):
 
 def test_the_audit_log_is_read_only(client):
     conversation = talk()
-    staff(client, "admin")
+    staff_signed_in(client, "admin")
     client.get(change_url(conversation))
     entry = AuditLog.objects.get()
     detail = client.get(reverse("admin:core_auditlog_change", args=[entry.pk]))
@@ -244,5 +238,5 @@ def test_the_audit_log_is_read_only(client):
 
 
 def test_finance_staff_cannot_read_the_audit_log(client):
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     assert client.get(AUDIT_LIST).status_code == 403

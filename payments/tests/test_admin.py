@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_signed_in
 from bookings import services as booking_services
 from bookings.models import BookingDispute, BookingPayment, BookingTransfer, DisputeStatus, PaymentStatus
 from bookings.satellites import ensure_transfer
@@ -39,7 +39,7 @@ FINANCE_PAGES = [
     "admin:payments_savedcard_changelist",
     "admin:payments_stripecustomer_changelist",
 ]
-LIST_BUDGET = 7  # session, user, 2 x permissions, count, the rows (people joined in), + slack for the filter
+LIST_BUDGET = 8  # session, user, 2FA device, 2 x permissions, count, the rows (people joined in), + the filter
 
 
 @pytest.fixture(autouse=True)
@@ -51,12 +51,6 @@ def clock():
 @pytest.fixture
 def profile():
     return open_instructor(days=[DAY, DAY + dt.timedelta(days=1)], ranges=((8 * 60, 20 * 60),))
-
-
-def staff(client, role: str = "finance"):
-    user = UserFactory(role=role, is_staff=True)
-    client.force_login(user)
-    return user
 
 
 def lesson(profile, start=START, card="pm_card_visa"):
@@ -102,22 +96,22 @@ def page(response) -> str:
 
 @pytest.mark.parametrize("url_name", FINANCE_PAGES)
 def test_finance_sees_every_page_and_support_is_refused(client, url_name):
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     assert client.get(reverse(url_name)).status_code == 200
-    staff(client, "support")
+    staff_signed_in(client, "support")
     assert client.get(reverse(url_name)).status_code == 403
 
 
 def test_the_payments_section_is_on_the_console_home_for_finance_only(client):
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     assert "Failed payments" in page(client.get(reverse("admin:index")))
-    staff(client, "support")
+    staff_signed_in(client, "support")
     assert "Failed payments" not in page(client.get(reverse("admin:index")))
 
 
 def test_support_cannot_refund_or_run_actions(client, profile, clock):
     booking = charged_lesson(profile, clock)
-    staff(client, "support")
+    staff_signed_in(client, "support")
     assert client.get(reverse("admin:payments_payment_refund", args=[booking.payment.pk])).status_code == 403
     response = action(client, "admin:payments_payment_changelist", "refund_in_full", [booking.payment.pk])
     assert response.status_code == 403
@@ -131,7 +125,7 @@ def test_support_cannot_refund_or_run_actions(client, profile, clock):
 def test_failed_payments_queue_lists_declines_with_public_names_only(client, profile, clock):
     failed = declined_lesson(profile, clock)
     healthy = lesson(profile, START + dt.timedelta(hours=3))
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     content = page(client.get(reverse("admin:payments_failedpayment_changelist")))
     assert failed.student.public_name in content
     assert failed.student.email not in content and failed.student.last_name not in content
@@ -141,7 +135,7 @@ def test_failed_payments_queue_lists_declines_with_public_names_only(client, pro
 
 def test_retry_now_tries_the_card_again_and_a_good_card_authorizes(client, profile, clock):
     booking = declined_lesson(profile, clock)
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     url = "admin:payments_failedpayment_changelist"
 
     response = action(client, url, "retry_now", [booking.payment.pk])
@@ -164,7 +158,7 @@ def test_retry_clears_a_transient_backoff(client, profile, clock):
     BookingPayment.objects.filter(booking=booking).update(
         failure_code="transient", failure_message="Stripe timed out", next_attempt_at=NOW + dt.timedelta(days=9)
     )
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     assert booking.student.public_name in page(client.get(reverse("admin:payments_failedpayment_changelist")))
     action(client, "admin:payments_failedpayment_changelist", "retry_now", [booking.payment.pk])
     payment = BookingPayment.objects.get(booking=booking)
@@ -178,7 +172,7 @@ def test_payouts_on_hold_show_the_reason_and_try_again(client, profile, clock):
     booking = charged_lesson(profile, clock)
     transfer = BookingTransfer.objects.get(booking=booking)
     assert transfer.on_hold_reason and not transfer.transferred_at
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     content = page(client.get(reverse("admin:payments_heldpayout_changelist")))
     assert profile.user.public_name in content and "not connected a payout account" in content
     assert profile.user.email not in content
@@ -211,7 +205,7 @@ def test_disputes_soonest_deadline_first_and_overdue_marked(client, profile, clo
         evidence_due_at=NOW - dt.timedelta(days=1), status=DisputeStatus.NEEDS_RESPONSE,
     )  # fmt: skip
     clock.move_to(NOW + dt.timedelta(days=5))
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     content = page(client.get(reverse("admin:payments_dispute_changelist")))
     assert content.index("product_not_received") < content.index("fraudulent")
     assert content.count("OVERDUE") == 1
@@ -223,7 +217,7 @@ def test_disputes_soonest_deadline_first_and_overdue_marked(client, profile, clo
 
 def test_refund_in_full_through_the_action(client, profile, clock):
     booking = charged_lesson(profile, clock)
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     response = action(client, "admin:payments_payment_changelist", "refund_in_full", [booking.payment.pk])
     payment = BookingPayment.objects.get(booking=booking)
     assert (payment.refunded_cents, payment.status) == (60_00, PaymentStatus.REFUNDED)
@@ -236,12 +230,13 @@ def test_refund_in_full_through_the_action(client, profile, clock):
 
 def test_partial_refund_page_refunds_and_refuses_too_much(client, profile, clock):
     booking = charged_lesson(profile, clock)
-    finance = staff(client, "finance")
+    finance = staff_signed_in(client, "finance")
     url = reverse("admin:payments_payment_refund", args=[booking.payment.pk])
     content = page(client.get(url))
-    assert "$60" in content and 'name="amount"' in content
+    assert "$60" in content and 'name="amount"' in content and 'name="reason"' in content
 
-    assert client.post(url, {"amount": "15.50"}).status_code == 200  # a refund says why
+    response = client.post(url, {"amount": "15.50"})  # a refund says why, and the page asks for it
+    assert response.status_code == 200 and "This field is required" in page(response)
     response = client.post(url, {"amount": "15.50", "reason": "Started late"})
     assert response.status_code == 302
     assert BookingPayment.objects.get(booking=booking).refunded_cents == 15_50
@@ -259,7 +254,7 @@ def test_partial_refund_page_refunds_and_refuses_too_much(client, profile, clock
 
 def test_payment_pages_are_read_only(client, profile, clock):
     booking = charged_lesson(profile, clock)
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     change = reverse("admin:payments_payment_change", args=[booking.payment.pk])
     assert client.get(change).status_code == 200
     client.post(change, {"captured_cents": "1"})
@@ -272,7 +267,7 @@ def test_payment_pages_are_read_only(client, profile, clock):
 
 def test_grant_credit_through_the_admin_and_the_ledger_is_never_edited(client):
     user = UserFactory(role="student")
-    finance = staff(client, "finance")
+    finance = staff_signed_in(client, "finance")
     add = reverse("admin:payments_creditentry_add")
     response = client.post(
         add, {"email": user.email.upper(), "amount": "12.50", "reason": CreditReason.ADJUSTMENT, "note": "Sorry"}
@@ -309,7 +304,7 @@ def test_reconciliation_report_lists_only_the_broken_booking(client, profile, cl
     BookingTransfer.objects.filter(booking=broken).update(
         payout_cents=99_00, platform_fee_cents=1_00, transferred_at=NOW, on_hold_reason=""
     )  # arranged: more paid out than was charged
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     url = reverse("admin:payments_payment_reconciliation")
     content = page(client.get(url))
     assert "1 booking that does not add up" in content
@@ -318,7 +313,7 @@ def test_reconciliation_report_lists_only_the_broken_booking(client, profile, cl
 
     for _ in range(3):
         charged_lesson(profile, clock, START + dt.timedelta(days=1, hours=2 + _ * 2))
-    with django_assert_num_queries(LIST_BUDGET - 2):  # session, user, 2 x permissions, the payments
+    with django_assert_num_queries(LIST_BUDGET - 2):  # session, user, 2FA device, 2 x permissions, the payments
         client.get(url)
 
 
@@ -331,7 +326,7 @@ def test_flagged_webhooks_are_easy_to_find(client):
         event_id="evt_odd", event_type="payment_intent.succeeded", payload={"id": "pi_x"}, outcome="flagged",
         note="unknown intent",
     )  # fmt: skip
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     content = page(client.get(reverse("admin:payments_webhookevent_changelist"), {"outcome": WebhookOutcome.FLAGGED}))
     assert "evt_odd" in content and "evt_ok" not in content and "unknown intent" in content
     event = WebhookEvent.objects.get(event_id="evt_odd")
@@ -345,7 +340,7 @@ def test_every_failed_authorization_stays_in_the_console_whatever_happened_next(
     clock.move_to(booking.payment.pay_by)
     booking_services.cancel_unpaid_lessons()
     services.advance_all()
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     queue = page(client.get(reverse("admin:payments_failedpayment_changelist")))
     assert booking.pk not in queue
     history = page(client.get(reverse("admin:payments_failedauthorization_changelist")))
@@ -380,7 +375,7 @@ def test_changelists_take_a_fixed_number_of_queries(client, profile, clock, url_
             credits.grant(user=booking.student, amount_cents=100, reason=CreditReason.REFERRAL)
             clock.move_to(NOW)
 
-    staff(client, "finance")
+    staff_signed_in(client, "finance")
     fill(2, 0)
     with django_assert_max_num_queries(LIST_BUDGET) as few:
         assert client.get(reverse(url_name)).status_code == 200

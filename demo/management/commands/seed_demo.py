@@ -1,10 +1,12 @@
 import time
+from base64 import b32encode
+from binascii import unhexlify
 
 from django.core.management.base import BaseCommand
 
 from core.tiers import refuse_on_production
 from demo.calendars import seed_demo_calendars
-from instructors.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_STUDENT, seed_demo_data
+from instructors.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_STUDENT, DEMO_TOTP_KEY_HEX, seed_demo_data
 
 SITE_URL = "http://127.0.0.1:8000/"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
@@ -44,6 +46,9 @@ class Command(BaseCommand):
             "-" * 64,
             *(f"  {login.label:<{width}}  {login.email}" for login in DEMO_LOGINS),
             f"  {'Password':<{width}}  {DEMO_PASSWORD}  (all demo accounts)",
+            f"  {'2FA key':<{width}}  {b32encode(unhexlify(DEMO_TOTP_KEY_HEX)).decode()}  (instructors and staff:"
+            " add it to an authenticator app,",
+            f"  {'':<{width}}  or `make demo-code` prints the code for now)",
             "-" * 64,
             f"  {'Site':<{width}}  {SITE_URL}",
             f"  {'Admin':<{width}}  {ADMIN_URL}  (staff login)",

@@ -1,4 +1,4 @@
-"""Every state change of users and roles."""
+"""Accounts and roles: sign-up, account details, roles and permissions (staff changes are audited)."""
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -9,8 +9,8 @@ from core.exceptions import Conflict, InvalidInput
 from core.services import record_audit
 from core.timeutil import is_valid_timezone
 
-from . import roles
-from .models import User
+from .. import roles
+from ..models import User
 
 
 class EmailTaken(Conflict):
