@@ -4,12 +4,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf
-from rest_framework import parsers
+from rest_framework import parsers, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from .exceptions import DomainError
+from .serializers import QuerySerializer
 
 DRF_CODES = {
     drf.ValidationError: "invalid",
@@ -60,10 +61,50 @@ def _message(exc: drf.APIException) -> str:
     return str(detail)
 
 
+class PageQuerySerializer(QuerySerializer):
+    page = serializers.IntegerField(min_value=1, required=False, help_text="A page number, from 1.")
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, help_text="Results per page (default 20)."
+    )
+
+
 class Pagination(PageNumberPagination):
+    """DRF's page numbers, but `page` and `page_size` are checked (400 `invalid`, not a 404 for
+    `page=0` nor a silently ignored `page_size=0`), and the schema shows the same bounds."""
+
     page_size = 20
     page_size_query_param = "page_size"
-    max_page_size = 100
+    last_page_strings = ()  # `page` is a number, as documented
+
+    def get_page_size(self, request):
+        return self._query(request).get("page_size", self.page_size)
+
+    def get_page_number(self, request, paginator):
+        return self._query(request).get("page", 1)
+
+    def get_schema_operation_parameters(self, view):
+        fields = PageQuerySerializer().fields
+        return [
+            {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": field.help_text,
+                "schema": _integer_schema(field),
+            }
+            for name, field in fields.items()
+        ]
+
+    @staticmethod
+    def _query(request) -> dict:
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+
+def _integer_schema(field: serializers.IntegerField) -> dict:
+    bounds = {"minimum": field.min_value, "maximum": field.max_value}
+    return {"type": "integer", **{key: value for key, value in bounds.items() if value is not None}}
 
 
 class JSONParser(parsers.JSONParser):

@@ -3,8 +3,11 @@ core.api.exception_handler's answers) and UTC date-time fields."""
 
 import datetime as dt
 
+from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
 
 
 class ApiErrorBodySerializer(serializers.Serializer):
@@ -17,6 +20,33 @@ class ApiErrorBodySerializer(serializers.Serializer):
 
 class ApiErrorSerializer(serializers.Serializer):
     error = ApiErrorBodySerializer()
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters. An empty one (`?scope=`) is validated like any value: DRF reads a QueryDict
+    as an HTML form, where a blank field silently falls back to its default."""
+
+    def __init__(self, instance=None, data=empty, **kwargs):
+        if isinstance(data, QueryDict):
+            data = data.dict()
+        super().__init__(instance, data=data, **kwargs)
+
+
+class TextField(serializers.CharField):
+    """Text input that must be text: DRF's CharField would take a JSON number as its digits, and in
+    a form-encoded body would skip a blank field instead of validating it."""
+
+    default_error_messages = {"not_text": "Send text (a JSON string)."}
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
 
 
 # --- fields ------------------------------------------------------------------------------------

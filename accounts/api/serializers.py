@@ -1,11 +1,15 @@
+from django.db import models
 from rest_framework import serializers
 
 from accounts.models import User
+from core.serializers import TextField
 from core.timeutil import timezone_choices
 
 
 class MeSerializer(serializers.ModelSerializer):
     """The signed-in user's own account: the only place their full details appear."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.CharField: TextField}
 
     roles = serializers.SerializerMethodField()
     timezone = serializers.ChoiceField(choices=timezone_choices())

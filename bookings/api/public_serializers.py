@@ -7,7 +7,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from core.serializers import UTCDateTimeField
+from core.serializers import QuerySerializer, UTCDateTimeField
 from instructors.models import MAX_HORIZON_DAYS
 
 MAX_DAYS = 90
@@ -15,7 +15,7 @@ DEFAULT_DAYS = 14
 DETAIL_LEVELS = ("full", "summary", "minimal")
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
+class AvailabilityQuerySerializer(QuerySerializer):
     """Needs context["today"]: the instructor's local date now."""
 
     start_date = serializers.DateField(
@@ -45,7 +45,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class NextAvailableQuerySerializer(serializers.Serializer):
+class NextAvailableQuerySerializer(QuerySerializer):
     """Needs context["durations"]: the lesson lengths the instructor offers."""
 
     duration = serializers.IntegerField(

@@ -15,7 +15,7 @@ one of the two namespaces is bumped.
 """
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -25,7 +25,6 @@ from availability.services import availability_namespace
 from bookings import selectors
 from core.cache import cached
 from core.edge import mark_for_edge
-from core.serializers import ApiErrorSerializer
 from core.timeutil import local_today, seconds_until_local_midnight
 from instructors.selectors import LISTINGS_CACHE
 
@@ -39,10 +38,6 @@ from .public_serializers import (
 )
 
 TAGS = ["public availability"]
-ERRORS = {
-    400: OpenApiResponse(ApiErrorSerializer, description="A parameter is not valid (`invalid`, with `fields`)."),
-    404: OpenApiResponse(ApiErrorSerializer, description="No such live instructor (`not_found`)."),
-}
 ULID_LENGTH = 26
 
 
@@ -88,7 +83,7 @@ class PublicAvailability(PublicView):
             "change; booking a time re-checks it. No slot IDs: book by `start_at` through the bookings API."
         ),
         parameters=[AvailabilityQuerySerializer],
-        responses={200: PublicAvailabilitySerializer, **ERRORS},
+        responses={200: PublicAvailabilitySerializer},
     )
     def get(self, request, profile_id):
         instructor = _instructor_or_404(profile_id)
@@ -155,7 +150,7 @@ class NextAvailable(PublicView):
             "`next_available` is null (with a `message`) when nothing is free. Cached like the availability."
         ),
         parameters=[NextAvailableQuerySerializer],
-        responses={200: NextAvailableSerializer, **ERRORS},
+        responses={200: NextAvailableSerializer},
     )
     def get(self, request, profile_id):
         instructor = _instructor_or_404(profile_id)

@@ -11,10 +11,10 @@ import datetime as dt
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.models import Booking, BookingStatus, NoShowResolution, NoShowType, PaymentStatus
+from bookings.models import Booking, BookingStatus, NoShowResolution, NoShowType, Party, PaymentStatus
 from bookings.selectors import INSTRUCTOR_SCOPES, STUDENT_SCOPES, clock, satellite
 from bookings.services import actions_for
-from core.serializers import AwareDateTimeField, UTCDateTimeField
+from core.serializers import AwareDateTimeField, QuerySerializer, TextField, UTCDateTimeField
 from instructors.models import InstructorProfile, LocationType
 
 # The values alone (labels differ by page): also keeps the schema from naming one choice set twice.
@@ -107,6 +107,10 @@ class BookingSerializer(serializers.ModelSerializer):
     )
     note = serializers.CharField(source="student_note", read_only=True, help_text="The student's note.")
     hold_expires_at = UTCDateTimeField(read_only=True, allow_null=True)
+    # Declared: a read-only model field would lose allow_blank, and the schema would deny the "".
+    cancelled_by = serializers.ChoiceField(
+        choices=Party.choices, allow_blank=True, read_only=True, help_text="Who cancelled it; empty if nobody did."
+    )
     request_deadline = UTCDateTimeField(read_only=True, allow_null=True)
     confirmed_at = UTCDateTimeField(read_only=True, allow_null=True)
     cancelled_at = UTCDateTimeField(read_only=True, allow_null=True)
@@ -224,7 +228,7 @@ class ReschedulePreviewSerializer(RescheduleOutcomeSerializer):
     terms = RescheduleTermsSerializer(read_only=True, allow_null=True, help_text="With `start_at` only.")
 
 
-class ReschedulePreviewQuerySerializer(serializers.Serializer):
+class ReschedulePreviewQuerySerializer(QuerySerializer):
     start_at = AwareDateTimeField(
         required=False, help_text="A new start to price: the answer then also gives the move's terms (`terms`)."
     )
@@ -233,7 +237,7 @@ class ReschedulePreviewQuerySerializer(serializers.Serializer):
 # --- input -------------------------------------------------------------------------------------
 
 
-class IdempotencyKeyField(serializers.CharField):
+class IdempotencyKeyField(TextField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault(
@@ -243,14 +247,14 @@ class IdempotencyKeyField(serializers.CharField):
 
 
 class HoldRequestSerializer(serializers.Serializer):
-    offering_id = serializers.CharField(max_length=26, help_text="The instructor's service offering to book.")
+    offering_id = TextField(max_length=26, help_text="The instructor's service offering to book.")
     start_at = AwareDateTimeField(help_text="ISO 8601 with its UTC offset, on a start the instructor offers.")
     duration = serializers.IntegerField(min_value=15, max_value=1440, help_text="Minutes; one the offering offers.")
     idempotency_key = IdempotencyKeyField()
 
 
 class ReasonRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = TextField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class RescheduleRequestSerializer(serializers.Serializer):
@@ -259,14 +263,14 @@ class RescheduleRequestSerializer(serializers.Serializer):
 
 
 class NoShowRequestSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = TextField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class DisputeRequestSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=500, help_text="What happened.")
+    note = TextField(max_length=500, help_text="What happened.")
 
 
-class StudentScopeSerializer(serializers.Serializer):
+class StudentScopeSerializer(QuerySerializer):
     scope = serializers.ChoiceField(
         choices=STUDENT_SCOPES,
         default="upcoming",
@@ -276,7 +280,7 @@ class StudentScopeSerializer(serializers.Serializer):
     )
 
 
-class InstructorScopeSerializer(serializers.Serializer):
+class InstructorScopeSerializer(QuerySerializer):
     scope = serializers.ChoiceField(
         choices=INSTRUCTOR_SCOPES,
         default="upcoming",

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.permissions import HasPermission
 from bookings import selectors, services
 from core.exceptions import Conflict
-from core.serializers import ApiErrorSerializer
+from core.openapi import error_response
 
 from .serializers import (
     BookingSerializer,
@@ -50,17 +50,21 @@ class IsLessonParty(BasePermission):
         return bool(user and user.is_authenticated and (user.has_perm(STUDENT) or user.has_perm(INSTRUCTOR)))
 
 
-def _errors(*codes: int) -> dict:
-    descriptions = {
-        400: "Invalid input (`invalid`, with `fields`) or a rule of the booking (`outside_booking_window`, "
-        "`invalid_option`).",
-        403: "Not signed in, or your lesson but not an action you may take (`forbidden`).",
-        404: "No such booking among your lessons (`not_found`).",
-        409: "The lesson's state or calendar does not allow it (`slot_unavailable`, `student_busy`, "
+# What only these endpoints answer; core.openapi adds the errors every route shares.
+ERRORS = {
+    400: error_response("A rule of the booking: `outside_booking_window`, `invalid_option`."),
+    403: error_response("Your lesson, but not an action you may take (`forbidden`)."),
+    409: error_response(
+        "The lesson's state or calendar does not allow it (`slot_unavailable`, `student_busy`, "
         "`outside_availability`, `day_full`, `hold_expired`, `invalid_transition`, `policy_violation`, "
-        "`lesson_started`, `idempotency_key_reused`).",
-    }
-    return {code: OpenApiResponse(ApiErrorSerializer, description=descriptions[code]) for code in codes}
+        "`lesson_started`, `idempotency_key_reused`)."
+    ),
+    429: error_response("Too many holds (`rate_limited`, with `retry_after` seconds and a `Retry-After` header)."),
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
 
 
 def _valid(serializer_class, data) -> dict:
@@ -108,7 +112,7 @@ class BookingListCreate(GenericAPIView):
         tags=TAGS,
         summary="My lessons",
         parameters=[StudentScopeSerializer],
-        responses={200: BookingSerializer(many=True), **_errors(400, 403)},
+        responses={200: BookingSerializer(many=True)},
     )
     def get(self, request):
         scope = _valid(StudentScopeSerializer, request.query_params)["scope"]
@@ -126,7 +130,7 @@ class BookingListCreate(GenericAPIView):
         responses={
             201: BookingSerializer,
             200: OpenApiResponse(BookingSerializer, description="The booking made earlier with this key."),
-            **_errors(400, 403, 409),
+            **_errors(400, 409, 429),
         },
     )
     def post(self, request):
@@ -157,7 +161,7 @@ class BookingListCreate(GenericAPIView):
 
 
 class BookingDetail(BookingObjectView):
-    @extend_schema(tags=TAGS, summary="One of my lessons", responses={200: BookingSerializer, **_errors(403, 404)})
+    @extend_schema(tags=TAGS, summary="One of my lessons", responses={200: BookingSerializer})
     def get(self, request, booking_id):
         return self.booking_response(booking_id)
 
@@ -168,7 +172,7 @@ class CancellationPreview(BookingObjectView):
         summary="What cancelling would cost",
         description="The policy's outcome if the caller (student or instructor) cancelled now; 409 with the "
         "policy's reason when they may not (the same answer `actions.cancel` gives).",
-        responses={200: CancellationOutcomeSerializer, **_errors(403, 404, 409)},
+        responses={200: CancellationOutcomeSerializer, **_errors(403, 409)},
     )
     def get(self, request, booking_id):
         actions = services.actions_for(self.get_booking(booking_id), request.user)
@@ -182,7 +186,7 @@ class CancelBooking(BookingObjectView):
         summary="Cancel a lesson",
         description="By its student or its instructor; the outcome follows the cancellation policy.",
         request=ReasonRequestSerializer,
-        responses={200: CancelResultSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: CancelResultSerializer, **_errors(403, 409)},
     )
     def post(self, request, booking_id):
         booking = self.get_booking(booking_id)
@@ -204,7 +208,7 @@ class ReschedulePreview(BookingObjectView):
         "With `start_at`, also the terms of moving it there (`terms`): checked as the move checks it, so a "
         "time the instructor does not offer, or the lesson's own time, is refused here already.",
         parameters=[ReschedulePreviewQuerySerializer],
-        responses={200: ReschedulePreviewSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: ReschedulePreviewSerializer, **_errors(400, 403, 409)},
     )
     def get(self, request, booking_id):
         booking = self.get_booking(booking_id)
@@ -229,7 +233,7 @@ class RescheduleBooking(BookingObjectView):
         responses={
             201: BookingSerializer,
             200: OpenApiResponse(BookingSerializer, description="The booking made earlier with this key."),
-            **_errors(400, 403, 404, 409),
+            **_errors(400, 403, 409),
         },
     )
     def post(self, request, booking_id):
@@ -255,7 +259,7 @@ class ReportNoShow(BookingObjectView):
         description="The student reports the instructor missing, or the instructor the student; open from the "
         "lesson's start until 24 hours after it ends.",
         request=NoShowRequestSerializer,
-        responses={200: BookingSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: BookingSerializer, **_errors(403, 409)},
     )
     def post(self, request, booking_id):
         booking = self.get_booking(booking_id)
@@ -270,7 +274,7 @@ class DisputeNoShow(BookingObjectView):
         summary="Dispute a no-show report",
         description="By the other party of the report; staff then resolve it.",
         request=DisputeRequestSerializer,
-        responses={200: BookingSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: BookingSerializer, **_errors(403, 409)},
     )
     def post(self, request, booking_id):
         booking = self.get_booking(booking_id)
@@ -293,7 +297,7 @@ class InstructorBookingList(GenericAPIView):
         tags=INSTRUCTOR_TAGS,
         summary="My teaching calendar",
         parameters=[InstructorScopeSerializer],
-        responses={200: BookingSerializer(many=True), **_errors(400, 403)},
+        responses={200: BookingSerializer(many=True)},
     )
     def get(self, request):
         scope = _valid(InstructorScopeSerializer, request.query_params)["scope"]
@@ -316,7 +320,7 @@ class AcceptRequest(InstructorBookingView):
         tags=INSTRUCTOR_TAGS,
         summary="Accept a booking request",
         request=None,
-        responses={200: BookingSerializer, **_errors(403, 404, 409)},
+        responses={200: BookingSerializer, **_errors(403, 409)},
     )
     def post(self, request, booking_id):
         booking = self.get_booking(booking_id)
@@ -329,7 +333,7 @@ class DeclineRequest(InstructorBookingView):
         tags=INSTRUCTOR_TAGS,
         summary="Decline a booking request",
         request=ReasonRequestSerializer,
-        responses={200: BookingSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: BookingSerializer, **_errors(403, 409)},
     )
     def post(self, request, booking_id):
         booking = self.get_booking(booking_id)

@@ -4,10 +4,12 @@ privacy and query counts."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import jsonschema
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -453,3 +455,21 @@ def test_list_endpoints_have_a_fixed_query_count(student, offering, instructor, 
         assert student_client.get("/api/v1/bookings/", {"scope": "cancelled"}).json()["count"] == 2
     # session, user, permissions (2), count, page
     assert set(counts.values()) == {6}
+
+
+# --- the contract (tests/test_api_contract.py found these) ---------------------------------------
+
+
+def test_an_empty_scope_is_refused_not_read_as_the_default(student):
+    response = api(student).get("/api/v1/bookings/?scope=")
+    assert response.status_code == 400
+    assert "scope" in response.json()["error"]["fields"]
+
+
+def test_the_schema_allows_the_empty_cancelled_by_of_a_lesson_nobody_cancelled(student, offering):
+    booking = book(student, offering, at(10))
+    shown = api(student).get(f"/api/v1/bookings/{booking.pk}/").json()["cancelled_by"]
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    field = {"$ref": "#/components/schemas/Booking/properties/cancelled_by", "components": schema["components"]}
+    assert shown == ""
+    jsonschema.validate(shown, field)  # was: "" is not one of "student", "instructor", ...

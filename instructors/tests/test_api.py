@@ -1,4 +1,6 @@
 import pytest
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from drf_spectacular.generators import SchemaGenerator
 
 from accounts.tests.factories import UserFactory
 from instructors.tests.factories import (
@@ -87,6 +89,12 @@ def test_instructor_list_rows_carry_public_fields_only(client, piano):
         ({"location_type": "moon"}, "location_type"),
         ({"sort": "random"}, "sort"),
         ({"price_min": 90, "price_max": 10}, "price_max"),
+        ({"price_min": -1}, "price_min"),
+        ({"page": 0}, "page"),  # was a 404 "Invalid page."
+        ({"page": "last"}, "page"),  # DRF's alias, which the schema (an integer from 1) does not offer
+        ({"page_size": 0}, "page_size"),  # was silently the default size
+        ({"page_size": 101}, "page_size"),  # was silently 100
+        ({"page": ""}, "page"),  # was silently page 1
     ],
 )
 def test_bad_filters_are_a_400_with_a_code(client, params, field):
@@ -95,6 +103,14 @@ def test_bad_filters_are_a_400_with_a_code(client, params, field):
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert field in error["fields"]
+
+
+def test_the_schema_shows_the_bounds_the_filters_and_pages_enforce():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/instructors/"]["get"]["parameters"]}
+    assert (parameters["price_min"]["minimum"], parameters["price_max"]["maximum"]) == (0, 10_000)
+    assert parameters["page"]["minimum"] == 1
+    assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 100)
 
 
 def test_detail_of_a_profile_that_is_not_live_is_404(client):
@@ -131,6 +147,24 @@ def test_me_rejects_a_bad_time_zone_with_a_field_error(client):
     assert "timezone" in response.json()["error"]["fields"]
     response = client.patch("/api/v1/me/", {"first_name": "  "}, content_type="application/json")
     assert response.status_code == 400
+
+
+def test_me_refuses_a_blank_name_sent_as_a_form(client):
+    # DRF skipped a blank form field on PATCH (answering 200 and changing nothing).
+    user = UserFactory(last_name="Bell")
+    client.force_login(user)
+    response = client.patch(
+        "/api/v1/me/", encode_multipart(BOUNDARY, {"last_name": ""}), content_type=MULTIPART_CONTENT
+    )
+    assert response.status_code == 400
+    assert "last_name" in response.json()["error"]["fields"]
+
+
+def test_me_refuses_a_name_that_is_not_text(client):
+    client.force_login(UserFactory(first_name="Ana"))
+    response = client.patch("/api/v1/me/", {"first_name": 42}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["first_name"] == ["Send text (a JSON string)."]
 
 
 def test_me_put_is_not_allowed(client):

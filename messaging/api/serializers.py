@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import UTCDateTimeField
+from core.serializers import QuerySerializer, TextField, UTCDateTimeField
 from messaging import selectors
 from messaging.models import MAX_MESSAGE_LENGTH, Conversation, ConversationState, InboxState, Message
 
@@ -91,15 +91,15 @@ class ConversationSerializer(serializers.Serializer):
         return row.unread or 0
 
 
-class FolderQuerySerializer(serializers.Serializer):
+class FolderQuerySerializer(QuerySerializer):
     folder = serializers.ChoiceField(
         choices=FOLDERS, default=InboxState.ACTIVE, help_text="Which of the viewer's folders to list."
     )
 
 
 class StartConversationSerializer(serializers.Serializer):
-    instructor_id = serializers.CharField(max_length=64, help_text="The instructor's profile id.")
-    body = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, help_text="The first message.")
+    instructor_id = TextField(max_length=64, help_text="The instructor's profile id.")
+    body = TextField(max_length=MAX_MESSAGE_LENGTH, help_text="The first message.")
 
 
 # --- messages ------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def message_sent_at(conversation: Conversation, message_id: str) -> dt.datetime 
     return conversation.messages.filter(pk=message_id).values_list("created_at", flat=True).first()
 
 
-class ThreadQuerySerializer(serializers.Serializer):
+class ThreadQuerySerializer(QuerySerializer):
     before = CursorField(required=False, help_text="Page back: messages older than this instant or message id.")
     after = CursorField(
         required=False,
@@ -262,7 +262,7 @@ class ThreadQuerySerializer(serializers.Serializer):
 
 
 class SendMessageSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_MESSAGE_LENGTH)
+    body = TextField(max_length=MAX_MESSAGE_LENGTH)
 
 
 # --- state ---------------------------------------------------------------------------------------

@@ -7,14 +7,14 @@ through core.api.exception_handler with their own code and status.
 """
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.serializers import ApiErrorSerializer
+from core.openapi import error_response
 from instructors.selectors import live_profiles
 from messaging import selectors, services
 from messaging.models import Conversation, InboxState
@@ -37,15 +37,15 @@ from .serializers import (
 TAGS = ["messages"]
 
 
+# What only these endpoints answer; core.openapi adds the errors every route shares.
+ERRORS = {
+    400: error_response("Writing to someone who is not your student–instructor counterpart: `not_a_counterpart`."),
+    429: error_response("Sending too fast (`rate_limited`, with `retry_after` seconds and a `Retry-After` header)."),
+}
+
+
 def _errors(*codes: int) -> dict:
-    descriptions = {
-        400: "Invalid input (`invalid`, with `fields`); writing to someone who is not your student–instructor "
-        "counterpart is `not_a_counterpart`.",
-        403: "Not signed in (`not_authenticated`).",
-        404: "No such conversation among yours (`not_found`).",
-        429: "Sending too fast (`rate_limited`, with `retry_after` seconds and a `Retry-After` header).",
-    }
-    return {code: OpenApiResponse(ApiErrorSerializer, description=descriptions[code]) for code in codes}
+    return {code: ERRORS[code] for code in codes}
 
 
 def _valid(serializer_class, data, **context) -> dict:
@@ -83,7 +83,7 @@ class ConversationListCreate(GenericAPIView):
         "archiving or trashing a conversation moves it for you only, and a new message brings it back "
         "to `active`.",
         parameters=[FolderQuerySerializer],
-        responses={200: ConversationSerializer(many=True), **_errors(400, 403)},
+        responses={200: ConversationSerializer(many=True)},
     )
     def get(self, request):
         folder = _valid(FolderQuerySerializer, request.query_params)["folder"]
@@ -97,7 +97,7 @@ class ConversationListCreate(GenericAPIView):
         "sends the first message. Until the two have a confirmed lesson, email addresses and phone numbers "
         "in it are hidden from the instructor (`message.masked`, with `message.notice` saying why).",
         request=StartConversationSerializer,
-        responses={201: StartedConversationSerializer, **_errors(400, 403, 429)},
+        responses={201: StartedConversationSerializer, **_errors(400, 429)},
     )
     def post(self, request):
         data = _valid(StartConversationSerializer, request.data)
@@ -122,7 +122,7 @@ class ConversationMessages(APIView):
         "Bodies are as the caller may see them; `read_by_other` marks the caller's own messages the other "
         "person has read. Reading does not mark the conversation read: `POST .../read/` does.",
         parameters=[ThreadQuerySerializer],
-        responses={200: ThreadSerializer, **_errors(400, 403, 404)},
+        responses={200: ThreadSerializer},
     )
     def get(self, request, conversation_id):
         conversation = _own_conversation(request.user, conversation_id)
@@ -145,7 +145,7 @@ class ConversationMessages(APIView):
         "confirmed lesson, email addresses and phone numbers are hidden from the recipient: the answer then "
         "has `masked: true` and a `notice` for the sender.",
         request=SendMessageSerializer,
-        responses={201: SentMessageSerializer, **_errors(400, 403, 404, 429)},
+        responses={201: SentMessageSerializer, **_errors(429)},
     )
     def post(self, request, conversation_id):
         conversation = _own_conversation(request.user, conversation_id)
@@ -161,7 +161,7 @@ class MarkRead(APIView):
         summary="Mark a conversation read",
         description="Everything in it up to its latest message counts as read by the caller.",
         request=None,
-        responses={200: InboxStateSerializer, **_errors(403, 404)},
+        responses={200: InboxStateSerializer},
     )
     def post(self, request, conversation_id):
         conversation = _own_conversation(request.user, conversation_id)
@@ -175,7 +175,7 @@ class SetInboxState(APIView):
         summary="Archive, trash or restore a conversation",
         description="Moves the conversation between the caller's folders; the other person's inbox is unchanged.",
         request=InboxStateRequestSerializer,
-        responses={200: InboxStateSerializer, **_errors(400, 403, 404)},
+        responses={200: InboxStateSerializer},
     )
     def post(self, request, conversation_id):
         conversation = _own_conversation(request.user, conversation_id)
@@ -189,7 +189,7 @@ class UnreadCount(APIView):
         tags=TAGS,
         summary="Unread messages",
         description="The header badge: every unread message of the caller, whatever folder it is in.",
-        responses={200: UnreadCountSerializer, **_errors(403)},
+        responses={200: UnreadCountSerializer},
     )
     def get(self, request):
         return Response({"unread": selectors.unread_count(request.user)})

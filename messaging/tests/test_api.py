@@ -533,3 +533,18 @@ def test_signed_out_visitors_are_refused(client, conversation):
     ):
         assert error_of(response, 403)["code"] == "not_authenticated"
     assert not Message.objects.exists()
+
+
+# --- the contract (tests/test_api_contract.py found these) ---------------------------------------
+
+
+def test_a_message_body_must_be_text(client, conversation, student):
+    as_user(client, student)
+    response = post(client, messages_url(conversation), {"body": 12345})  # was sent as "12345"
+    assert error_of(response, 400)["fields"]["body"] == ["Send text (a JSON string)."]
+    assert not conversation.messages.filter(body="12345").exists()
+
+
+def test_an_empty_folder_is_refused_not_read_as_the_default(client, student):
+    as_user(client, student)
+    assert "folder" in error_of(client.get(f"{CONVERSATIONS}?folder="), 400)["fields"]

@@ -1,7 +1,7 @@
 """Checkout through the API: `POST /api/v1/bookings/{id}/confirm/` pays for a held time and confirms
 it, with the same service as the checkout page (payments.services.checkout_booking)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 from accounts.permissions import HasPermission
 from bookings import selectors
 from bookings.api.serializers import LOCATION_TYPES, BookingSerializer
-from core.serializers import ApiErrorSerializer
+from core.openapi import error_response
+from core.serializers import TextField
 from payments import services
 
 STUDENT = "accounts.book_lessons"
@@ -18,11 +19,11 @@ STUDENT = "accounts.book_lessons"
 
 class ConfirmRequestSerializer(serializers.Serializer):
     location_type = serializers.ChoiceField(choices=LOCATION_TYPES, help_text="One the offering offers.")
-    address = serializers.CharField(
+    address = TextField(
         max_length=300, required=False, allow_blank=True, default="", help_text="Required for `student_location`."
     )
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    payment_method_id = serializers.CharField(
+    note = TextField(max_length=1000, required=False, allow_blank=True, default="")
+    payment_method_id = TextField(
         max_length=255,
         required=False,
         allow_blank=True,
@@ -41,10 +42,6 @@ class ConfirmRequestSerializer(serializers.Serializer):
     )
 
 
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ApiErrorSerializer, description=description)
-
-
 class ConfirmBooking(APIView):
     permission_classes = [HasPermission(STUDENT)]
 
@@ -61,17 +58,18 @@ class ConfirmBooking(APIView):
         request=ConfirmRequestSerializer,
         responses={
             200: BookingSerializer,
-            400: _error(
-                "Invalid input (`invalid`, with `fields`), a place the offering does not offer (`invalid_option`), "
-                "or `card_required`: part of the price must go on a card and no usable saved card was given."
+            400: error_response(
+                "A place the offering does not offer (`invalid_option`), or `card_required`: part of the price "
+                "must go on a card and no usable saved card was given."
             ),
-            402: _error(
+            402: error_response(
                 "The card was declined (`payment_declined`) or the bank wants the student (`authentication_required`)."
             ),
-            403: _error("Not signed in as a student (`forbidden`)."),
-            404: _error("No such booking among your lessons (`not_found`)."),
-            409: _error("The hold ran out (`hold_expired`) or checkout is over (`invalid_transition`)."),
-            503: _error("Stripe is not answering (`payment_provider_unavailable`): try again."),
+            409: error_response("The hold ran out (`hold_expired`) or checkout is over (`invalid_transition`)."),
+            429: error_response(
+                "Too many checkouts (`rate_limited`, with `retry_after` seconds and a `Retry-After` header)."
+            ),
+            503: error_response("Stripe is not answering (`payment_provider_unavailable`): try again."),
         },
     )
     def post(self, request, booking_id):
