@@ -37,7 +37,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("email", "first_name", "last_name", "role_list", "is_staff", "is_active", "date_joined")
     list_filter = ("groups", "is_staff", "is_active", "is_superuser")
     search_fields = ("email", "first_name", "last_name", "phone")
-    readonly_fields = ("id", "date_joined", "last_login", "two_factor")
+    readonly_fields = ("id", "date_joined", "last_login", "two_factor", "personal_data")
     fieldsets = (
         (None, {"fields": ("id", "email", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "phone", "timezone")}),
@@ -49,6 +49,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
         ("Sign-in security", {"fields": ("two_factor",)}),
+        ("Privacy", {"fields": ("personal_data",)}),
         ("Extra permissions", {"classes": ("collapse",), "fields": ("user_permissions",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -75,6 +76,14 @@ class UserAdmin(DjangoUserAdmin):
             return "Off"
         url = reverse("admin:accounts_user_reset_two_factor", args=[user.pk])
         return format_html('On · <a href="{}">Reset (lost phone)…</a>', url)
+
+    @admin.display(description="Personal data")
+    def personal_data(self, user):
+        """Deleting the account on the person's request is the privacy app's page."""
+        if user.erased_at:
+            return f"Deleted on {user.erased_at:%Y-%m-%d}"
+        url = reverse("admin:privacy_erase_user", args=[user.pk])
+        return format_html('Kept · <a href="{}">Delete the account on their request…</a>', url)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.reset_two_factor_view)

@@ -41,6 +41,9 @@ class User(ULIDModel, AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the operations console.")
     date_joined = models.DateTimeField(default=now)
+    # Set when the person's data was erased (right to be forgotten): the row stays, anonymous,
+    # for the records the law keeps (payments, refunds, payouts, audit).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -60,6 +63,7 @@ class User(ULIDModel, AbstractBaseUser, PermissionsMixin):
             ("view_private_details", "Can see users' full names, emails and phone numbers"),
             ("manage_roles", "Can change users' roles"),
             ("reset_two_factor", "Can reset a user's two-factor sign-in"),
+            ("erase_user", "Can delete a person's account and personal data on their request"),
         ]
 
     def __str__(self) -> str:
@@ -100,3 +104,22 @@ class BackupCode(ULIDModel):
 
     def __str__(self) -> str:
         return f"backup code of {self.user_id} ({'used' if self.used_at else 'unused'})"
+
+
+class SignedInSession(ULIDModel):
+    """One browser signed in to an account, so the person can see where they are signed in and
+    sign the others out. The session itself stays in Django's store; this is its public face.
+    The address is kept only as a keyed hash (to tell sessions apart, never to locate anyone)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=now)
+    last_seen_at = models.DateTimeField(default=now)
+    user_agent = models.CharField(max_length=300, blank=True)
+    address_hash = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="accounts_session_user_seen_idx")]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"

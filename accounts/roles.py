@@ -17,6 +17,7 @@ ROLE_PERMISSIONS = {
         "accounts.view_user",
         "accounts.view_private_details",
         "accounts.reset_two_factor",
+        "privacy.view_exportrequest",
         "instructors.view_instructorprofile",
         "instructors.view_instructorservice",
         "instructors.review_instructors",
@@ -46,6 +47,7 @@ ADMIN_APPS = (
     "bookings",
     "messaging",
     "payments",
+    "privacy",
     "django_celery_beat",
 )
 

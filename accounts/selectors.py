@@ -1,8 +1,13 @@
 """Reads about accounts: two-factor state, roles."""
 
+import re
+
+from django.contrib.sessions.models import Session
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import User
+from core.timeutil import now
+
+from .models import SignedInSession, User
 
 
 def authenticator(user: User) -> TOTPDevice | None:
@@ -27,3 +32,37 @@ def may_trust_browser(user: User) -> bool:
     """Whether the code step may be skipped on a browser the person trusts. Never for staff:
     the operations console asks every session."""
     return not two_factor_required(user)
+
+
+def signed_in_sessions(user: User) -> list[SignedInSession]:
+    """The browsers signed in to `user` now, most recently used first (sessions that ended or
+    expired in Django's store are left out)."""
+    live = Session.objects.filter(expire_date__gt=now()).values("session_key")
+    return list(SignedInSession.objects.filter(user=user, session_key__in=live).order_by("-last_seen_at"))
+
+
+# (pattern, name): the first match wins, so Edge and Opera come before the Chrome they contain.
+BROWSERS = (
+    (r"Edg/", "Edge"),
+    (r"OPR/", "Opera"),
+    (r"Firefox/", "Firefox"),
+    (r"Chrome/|CriOS/", "Chrome"),
+    (r"Safari/", "Safari"),
+)
+SYSTEMS = (
+    (r"iPhone|iPad", "iOS"),
+    (r"Android", "Android"),
+    (r"Windows", "Windows"),
+    (r"Mac OS X|Macintosh", "macOS"),
+    (r"CrOS", "ChromeOS"),
+    (r"Linux", "Linux"),
+)
+
+
+def browser_name(user_agent: str) -> str:
+    """'Chrome on macOS', or 'Unknown browser' for what we don't recognise."""
+    browser = next((name for pattern, name in BROWSERS if re.search(pattern, user_agent)), "")
+    system = next((name for pattern, name in SYSTEMS if re.search(pattern, user_agent)), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

@@ -24,7 +24,7 @@ from core.timeutil import now as current_time
 from instructors.models import InstructorProfile, InstructorService
 from instructors.selectors import LISTINGS_CACHE
 
-from .models import ACTIVE_STATUSES, Booking, BookingPayment, BookingStatus, PaymentStatus
+from .models import ACTIVE_STATUSES, UPCOMING_STATUSES, Booking, BookingPayment, BookingStatus, PaymentStatus
 from .openings import SLOT_STEP_MINUTES, booking_limits, openings
 
 PAST_LIMIT = 50  # the most recent past (or cancelled) lessons a list page shows
@@ -371,3 +371,23 @@ def moved_from(booking: Booking) -> str | None:
         return booking.rescheduled_from.booking_id
     except ObjectDoesNotExist:
         return None
+
+
+def upcoming_lessons_of(user: User, *, now: dt.datetime) -> list[Booking]:
+    """The lessons `user` takes or teaches that have not started and may still happen."""
+    return list(
+        Booking.objects.filter(
+            Q(student=user) | Q(instructor__user=user), status__in=UPCOMING_STATUSES, start_at__gt=now
+        )
+        .select_related("instructor__user", "student", "offering__service")
+        .order_by("start_at")
+    )
+
+
+def lessons_in_progress(user: User, *, now: dt.datetime) -> int:
+    return Booking.objects.filter(
+        Q(student=user) | Q(instructor__user=user),
+        status=BookingStatus.CONFIRMED,
+        start_at__lte=now,
+        end_at__gt=now,
+    ).count()

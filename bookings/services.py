@@ -25,6 +25,7 @@ from accounts.models import User
 from availability import bitmaps
 from availability.selectors import day_bits
 from availability.services import availability_namespace
+from core import ratelimit
 from core.cache import bump_namespace
 from core.exceptions import Forbidden
 from core.money import cents_for_minutes
@@ -310,6 +311,7 @@ def hold_booking(
     existing = Booking.objects.filter(student=student, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
+    ratelimit.enforce_money_path("booking_hold", student)  # a replay above is free
     now = current_time()
     try:
         with transaction.atomic():
@@ -724,3 +726,13 @@ def resolve_no_show(*, booking: Booking, staff_user: User, resolution: str, reas
         after={"status": booking.status, "resolution": resolution},
     )
     return no_show
+
+
+def forget_student_details(student: User) -> int:
+    """Erasure: the addresses and notes a student gave on their lessons are blanked (the lessons
+    themselves stay, for the payment records). Returns how many lessons changed."""
+    return (
+        Booking.objects.filter(student=student)
+        .exclude(location_address="", student_note="")
+        .update(location_address="", student_note="", updated_at=current_time())
+    )

@@ -1,8 +1,10 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from . import services
+from . import ratelimit, services
 from .models import AuditLog, RateLimitRule
 
 
@@ -25,6 +27,19 @@ class RateLimitRuleAdmin(admin.ModelAdmin):
     list_display = ("bucket", "limit", "period_seconds", "burst", "shadow", "enabled", "updated_at")
     list_filter = ("shadow", "enabled")
     search_fields = ("bucket",)
+
+    def changelist_view(self, request, extra_context=None):
+        """Above the overrides, every rule in force (the defaults in settings too)."""
+        overridden = set(RateLimitRule.objects.values_list("bucket", flat=True))
+        context = {"rules_in_force": ratelimit.rules_in_force(), "overridden": overridden, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The bucket is picked from the ones the site knows: a typo would override nothing."""
+        if db_field.name == "bucket":
+            choices = [(bucket, bucket) for bucket in sorted(settings.RATE_LIMITS)]
+            return forms.ChoiceField(choices=choices, label="Bucket", help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         services.save_rate_limit_rule(obj, actor=request.user)

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from . import ratelimit
 from .exceptions import DomainError
 from .views import bad_request
 
@@ -106,3 +107,17 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class ClientAddressMiddleware:
+    """Makes the client's address known to services for this request (per-address money limits)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = ratelimit.current_client_ip.set(ratelimit.client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            ratelimit.current_client_ip.reset(token)

@@ -10,6 +10,7 @@ down the limiter fails open: it allows, logs, and skips Redis for a cool-down.
 import logging
 import math
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -176,3 +177,24 @@ def _run_gcra(rule: Rule, key: str, *, script: str = GCRA_SCRIPT) -> tuple[bool,
 def client_ip(request) -> str:
     """The client address. Behind a proxy, set the proxy to overwrite REMOTE_ADDR."""
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+# The address of the request being served (set by core.middleware.ClientAddressMiddleware), so a
+# service can limit per client as well as per person whichever channel called it.
+current_client_ip: ContextVar[str | None] = ContextVar("current_client_ip", default=None)
+
+
+def enforce_money_path(bucket: str, user) -> None:
+    """The money paths (holds, checkout, card saves, payment retries): `bucket` per person, and
+    `<bucket>_ip` per client address when a request is being served (tasks have none)."""
+    enforce(bucket, f"user:{user.pk}")
+    if address := current_client_ip.get():
+        enforce(f"{bucket}_ip", address)
+
+
+def rules_in_force() -> list[Rule]:
+    """Every bucket the site limits, as it is limited now: settings, overridden by the admin's rows."""
+    from .models import RateLimitRule
+
+    buckets = sorted(set(settings.RATE_LIMITS) | set(RateLimitRule.objects.values_list("bucket", flat=True)))
+    return [_load_rule(bucket) for bucket in buckets]

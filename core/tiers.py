@@ -1,5 +1,5 @@
-"""Environment tiers: INT (default), STG, PROD. Destructive commands refuse on PROD
-unless given an explicit flag and a typed confirmation."""
+"""Environment tiers: INT (default), STG, PROD. Commands that delete data refuse on PROD and
+need the tier typed as a confirmation on STG."""
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -21,11 +21,9 @@ def refuse_on_production(what: str) -> None:
         raise CommandError(f"Refusing to {what} on the PROD tier.")
 
 
-def guard_destructive(what: str, *, allow_prod: bool, confirmation: str | None) -> None:
-    """On PROD, `what` needs --allow-prod and the confirmation text 'PROD'."""
-    if not is_production():
-        return
-    if not allow_prod:
-        raise CommandError(f"Refusing to {what} on the PROD tier without --allow-prod.")
-    if confirmation != "PROD":
-        raise CommandError(f"To {what} on PROD, confirm by typing PROD.")
+def guard_destructive(what: str, *, confirmation: str | None) -> None:
+    """Commands that delete data: never on PROD; on STG only with the tier typed as the
+    confirmation (asked at the prompt, or given with --confirm-tier for a script)."""
+    refuse_on_production(what)
+    if current_tier() == "STG" and confirmation != "STG":
+        raise CommandError(f"To {what} on the STG tier, confirm by typing STG (or pass --confirm-tier STG).")

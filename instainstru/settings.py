@@ -72,12 +72,14 @@ INSTALLED_APPS = [
     "bookings",
     "messaging",
     "payments",
+    "privacy",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.HostileInputMiddleware",
+    "core.middleware.ClientAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorGateMiddleware",
     "core.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",  # after messages: it says why a session ended
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
@@ -175,6 +178,9 @@ LOGIN_REDIRECT_URL = "accounts:home"
 # instructor needs it to go live; students may turn it on.
 OTP_TOTP_ISSUER = "InstaInstru"
 OTP_TOTP_THROTTLE_FACTOR = 1  # django-otp's own delay after each wrong code: 1 s, 2 s, 4 s...
+# Staff sessions end after this long without a request, and this long after signing in.
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
+STAFF_SESSION_MAX_SECONDS = env_int("STAFF_SESSION_MAX_SECONDS", 12 * 3600)
 TWO_FACTOR_TRUST_DAYS = 30  # "trust this browser"
 TWO_FACTOR_PENDING_SECONDS = 300  # between the password and the code
 BACKUP_CODE_COUNT = 10
@@ -252,7 +258,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "core.api.JSONParser",
@@ -295,10 +301,29 @@ RATE_LIMITS = {
     "signup": {"limit": 5, "period": 3600, "burst": 3},
     "password_reset": {"limit": 5, "period": 3600, "burst": 3},
     "send_message": {"limit": 60, "period": 60, "burst": 10},
+    # The money paths, per person and (`_ip`) per client address: generous for a real student,
+    # tight for a script testing stolen cards or hoarding times.
+    "booking_hold": {"limit": 30, "period": 3600, "burst": 15},
+    "booking_hold_ip": {"limit": 120, "period": 3600, "burst": 40},
+    "checkout": {"limit": 20, "period": 3600, "burst": 10},
+    "checkout_ip": {"limit": 60, "period": 3600, "burst": 20},
+    "card_save": {"limit": 10, "period": 3600, "burst": 5},
+    "card_save_ip": {"limit": 20, "period": 3600, "burst": 10},
+    "payment_retry": {"limit": 10, "period": 3600, "burst": 5},
+    "payment_retry_ip": {"limit": 30, "period": 3600, "burst": 10},
 }
 # An unread message waits this long before its recipient gets one email about the batch.
 MESSAGE_NOTICE_DELAY_SECONDS = env_int("MESSAGE_NOTICE_DELAY_SECONDS", 600)
 RATE_LIMIT_SHADOW = env_bool("RATE_LIMIT_SHADOW", False)
+
+# --- Privacy (issue 10) ---
+# A data export's download link works this long after it is emailed.
+PRIVACY_EXPORT_LINK_HOURS = env_int("PRIVACY_EXPORT_LINK_HOURS", 24)
+# How long personal data is kept before the nightly retention sweep removes it (privacy/retention.py;
+# the table in docs/decisions.md says why each period).
+RETENTION_DAYS = {
+    "webhook_payloads": env_int("RETENTION_WEBHOOK_PAYLOAD_DAYS", 90),  # then only the money fields stay
+}
 
 LOGGING = {
     "version": 1,

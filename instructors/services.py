@@ -282,3 +282,18 @@ def staff_update_offering(
 def staff_remove_offering(*, offering: InstructorService, actor: User) -> str:
     record_audit(actor=actor, action="remove_offering", target=offering, before=_values(offering, OFFERING_FIELDS))
     return remove_offering(offering=offering)
+
+
+def close_profile(user: User) -> None:
+    """Erasure: the profile leaves search, says nothing about the person any more, and offers
+    nothing to book (offerings that lessons point at stay, inactive, for the records)."""
+    profile = InstructorProfile.objects.filter(user=user).first()
+    if profile is None:
+        return
+    profile.headline, profile.bio, profile.years_experience = "", "", 0
+    profile.save(update_fields=["headline", "bio", "years_experience", "updated_at"])
+    profile.service_areas.clear()
+    for offering in list(profile.offerings.all()):
+        remove_offering(offering=offering)
+    refresh_listing_status(profile)
+    _listings_changed()

@@ -144,6 +144,8 @@ class WebhookEvent(TimeStampedModel):
     outcome = models.CharField(max_length=20, choices=WebhookOutcome.choices, default=WebhookOutcome.PENDING)
     note = models.CharField(max_length=500, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # When the payload lost its personal fields (retention: settings.RETENTION_DAYS["webhook_payloads"]).
+    scrubbed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -108,6 +108,7 @@ def test_pages_of_every_role_run_under_the_policy_without_a_violation(browser, l
         f"/messages/{conversation.pk}/",
         "/account/cards/",
         "/account/cards/add/",
+        "/account/data/",
         "/teach/",  # the wrong role: the site's own 403 page
     ]
     as_instructor = ["/teach/", "/teach/calendar/", "/teach/bookings/", "/teach/earnings/", "/teach/profile/"]

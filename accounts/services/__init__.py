@@ -1,11 +1,21 @@
-"""Every change to accounts, by concern: `users` (sign-up, details, roles and permissions) and
-`two_factor` (authenticator app and backup codes). The names other apps and the pages use are
-gathered here."""
+"""Every change to accounts, by concern: `users` (sign-up, details, roles and permissions),
+`two_factor` (authenticator app and backup codes) and `sessions` (where a person is signed in).
+The names other apps and the pages use are gathered here."""
 
+from .sessions import (
+    end_other_sessions,
+    end_session,
+    expired_because,
+    forget_ended_sessions,
+    note_activity,
+    record_sign_in,
+    record_sign_out,
+)
 from .two_factor import (
     CodeRejected,
     TwoFactorRequired,
     confirm_enrolment,
+    confirm_identity,
     current_code,
     disable_two_factor,
     enrol_known_key,
@@ -17,8 +27,10 @@ from .two_factor import (
     verify_second_step,
 )
 from .users import (
+    ERASED_NAME,
     USER_FIELDS,
     EmailTaken,
+    anonymize_user,
     register_user,
     role_names,
     set_extra_permissions,
@@ -28,11 +40,21 @@ from .users import (
 )
 
 __all__ = [
+    "ERASED_NAME",
+    "anonymize_user",
     "USER_FIELDS",
     "CodeRejected",
     "EmailTaken",
     "TwoFactorRequired",
     "confirm_enrolment",
+    "confirm_identity",
+    "end_other_sessions",
+    "end_session",
+    "expired_because",
+    "forget_ended_sessions",
+    "note_activity",
+    "record_sign_in",
+    "record_sign_out",
     "current_code",
     "disable_two_factor",
     "enrol_known_key",

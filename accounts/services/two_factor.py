@@ -108,6 +108,21 @@ def disable_two_factor(*, user: User, code: str) -> None:
     _remove_two_factor(user, actor=user, action="disable_2fa")
 
 
+def confirm_identity(*, user: User, password: str, code: str) -> None:
+    """Before something that cannot be undone (deleting the account): the password, and a code
+    when two-factor sign-in is on. Wrong ones count against the person's code limit, so this
+    cannot be used to guess either."""
+    ratelimit.enforce("login_code", user.pk, count=False)
+    try:
+        if not user.check_password(password):
+            raise InvalidInput("That is not your password.", fields={"password": "That is not your password."})
+        if selectors.has_two_factor(user):
+            verify_second_step(user=user, code=code)
+    except (InvalidInput, RateLimited):
+        ratelimit.check("login_code", user.pk)
+        raise
+
+
 def staff_reset_two_factor(*, user: User, actor: User, reason: str) -> None:
     """Staff remove a person's two-factor sign-in (a lost phone): they set it up again at their
     next sign-in if they must have it. Audited with the reason."""

@@ -4,13 +4,15 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.exceptions import Conflict, InvalidInput
 from core.services import record_audit
 from core.timeutil import is_valid_timezone
 
 from .. import roles
-from ..models import User
+from ..models import BackupCode, User
+from .sessions import end_other_sessions
 
 
 class EmailTaken(Conflict):
@@ -122,3 +124,25 @@ def set_extra_permissions(*, user: User, permissions, actor: User) -> User:
 
 def role_names(user: User) -> list[str]:
     return sorted(group.name for group in user.groups.all())
+
+
+ERASED_NAME = "Deleted user"
+
+
+def anonymize_user(user: User, *, moment) -> str:
+    """The account keeps no personal detail and can never sign in again: the email becomes an
+    address that cannot receive mail, the name "Deleted user"; roles, two-factor sign-in and
+    every session go. Returns the email it had (for the goodbye message)."""
+    email = user.email
+    end_other_sessions(user=user, keep_key=None)
+    TOTPDevice.objects.filter(user=user).delete()
+    BackupCode.objects.filter(user=user).delete()
+    user.email = f"deleted-{str(user.pk).lower()}@deleted.invalid"
+    user.first_name, user.last_name, user.phone = ERASED_NAME, "", ""
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.erased_at = moment
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    return email

@@ -14,6 +14,8 @@ from bookings import services
 from bookings.errors import SlotUnavailable, StudentBusy
 from bookings.models import Booking, BookingStatus
 from bookings.tests.factories import open_instructor
+from core import ratelimit
+from core.models import RateLimitRule
 
 NY = ZoneInfo("America/New_York")
 DAY = dt.date(2026, 12, 3)
@@ -94,6 +96,9 @@ def test_overlapping_but_different_ranges_exactly_one_booking(clock):
 
 @pytest.mark.django_db(transaction=True)
 def test_one_student_many_instructors_at_once_exactly_one_booking(clock):
+    # This is about the database's guarantee, not the hold rate limit a real student would meet first.
+    RateLimitRule.objects.create(bucket="booking_hold", limit=THREADS, period_seconds=60, burst=THREADS)
+    ratelimit.clear_rule_cache()
     student = UserFactory()
     offerings = [open_instructor(days=[DAY]).offerings.get() for _ in range(THREADS)]
     successes, refused, unexpected = race([hold(student, o, at(10), f"k{i}") for i, o in enumerate(offerings)])

@@ -1,7 +1,10 @@
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 
+from accounts.models import User
+from accounts.tests.factories import UserFactory
 from core import tiers
 from core.context_processors import site
 
@@ -20,30 +23,38 @@ def test_refuse_on_production_refuses_on_prod(settings):
         tiers.refuse_on_production("load demo data")
 
 
-@pytest.mark.parametrize("tier", ["INT", "STG"])
-@pytest.mark.parametrize(("allow_prod", "confirmation"), [(False, None), (True, None), (False, "PROD"), (True, "no")])
-def test_guard_destructive_does_not_ask_off_production(settings, tier, allow_prod, confirmation):
+def test_the_integration_tier_does_not_ask(settings):
+    settings.ENV_TIER = "INT"
+    assert tiers.guard_destructive("flush the database", confirmation=None) is None
+
+
+@pytest.mark.parametrize("confirmation", [None, "STG", "PROD"])
+def test_production_refuses_whatever_is_typed(settings, confirmation):
+    settings.ENV_TIER = "PROD"
+    with pytest.raises(CommandError, match="Refusing to flush the database on the PROD tier"):
+        tiers.guard_destructive("flush the database", confirmation=confirmation)
+
+
+@pytest.mark.parametrize("confirmation", [None, "", "stg", "yes", "PROD", " STG"])
+def test_staging_needs_the_tier_typed(settings, confirmation):
+    settings.ENV_TIER = "STG"
+    with pytest.raises(CommandError, match="confirm by typing STG"):
+        tiers.guard_destructive("flush the database", confirmation=confirmation)
+    assert tiers.guard_destructive("flush the database", confirmation="STG") is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("tier", ["PROD", "STG"])
+def test_flush_keeps_every_row_unless_the_tier_allows_it(settings, tier):
     settings.ENV_TIER = tier
-    assert tiers.guard_destructive("flush the database", allow_prod=allow_prod, confirmation=confirmation) is None
-
-
-@pytest.mark.parametrize("confirmation", [None, "PROD"])
-def test_guard_destructive_on_prod_needs_the_flag(settings, confirmation):
-    settings.ENV_TIER = "PROD"
-    with pytest.raises(CommandError, match="without --allow-prod"):
-        tiers.guard_destructive("flush the database", allow_prod=False, confirmation=confirmation)
-
-
-@pytest.mark.parametrize("confirmation", [None, "", "prod", "yes", " PROD", "PRODUCTION"])
-def test_guard_destructive_on_prod_needs_the_exact_confirmation(settings, confirmation):
-    settings.ENV_TIER = "PROD"
-    with pytest.raises(CommandError, match="confirm by typing PROD"):
-        tiers.guard_destructive("flush the database", allow_prod=True, confirmation=confirmation)
-
-
-def test_guard_destructive_on_prod_with_flag_and_confirmation_proceeds(settings):
-    settings.ENV_TIER = "PROD"
-    assert tiers.guard_destructive("flush the database", allow_prod=True, confirmation="PROD") is None
+    person = UserFactory()
+    with pytest.raises(CommandError, match=tier):
+        call_command("flush", interactive=False)
+    assert User.objects.filter(pk=person.pk).exists()
+    if tier == "STG":
+        call_command("flush", interactive=False, confirm_tier="STG")
+        assert not User.objects.exists()
+    settings.ENV_TIER = "INT"  # the test database's own flush comes after this test
 
 
 @pytest.mark.parametrize(("tier", "label"), [("INT", "Integration"), ("STG", "Staging"), ("PROD", "Production")])

@@ -216,7 +216,7 @@ def test_instructor_completes_onboarding_through_the_pages_and_goes_live(client,
     key = TOTPDevice.objects.get(user=instructor.user, confirmed=False).key
     assert b32encode(unhexlify(key)).decode()[:4] in setup.content.decode()  # the key, as text
     response = client.post(reverse("accounts:two_factor_setup"), {"code": current_code(key)}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("accounts:backup_codes")
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:backup_codes"))
     response = client.get(reverse("instructors:dashboard"))
     instructor.refresh_from_db()
     assert instructor.is_live

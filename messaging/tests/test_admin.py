@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory, staff_signed_in
+from accounts.tests.factories import UserFactory, sign_in_verified, staff_signed_in
 from bookings.tests.factories import book, open_instructor
 from core.models import AuditLog
 from core.services import record_audit
@@ -201,6 +201,7 @@ def test_the_audit_log_lists_filters_and_searches(client, clock):
     client.get(change_url(first))
     record_audit(actor=UserFactory(role="admin", is_staff=True), action="export_data", target=first.student)
     clock.shift(dt.timedelta(days=2))
+    sign_in_verified(client, support)  # two days idle: a staff session ends after 30 minutes
     client.get(change_url(second))
 
     response = client.get(AUDIT_LIST)

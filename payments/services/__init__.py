@@ -1,6 +1,7 @@
 """Every change to money, by concern: `cards` (customers and saved cards), `checkout` (paying for
 a held time), `lifecycle` (the state machine that authorizes, captures, releases, refunds and pays
-out), `connect` (instructors' payout accounts), `finance` (what staff do from the console).
+out), `connect` (instructors' payout accounts), `finance` (what staff do from the console),
+`retention` (Stripe's events lose their personal fields after the retention period).
 
 The names other apps and the pages use are gathered here.
 """
@@ -24,6 +25,7 @@ from .lifecycle import (
     kept_cents,
     payments_to_advance,
 )
+from .retention import scrub_webhook_payloads
 
 __all__ = [
     "FINAL_STATUSES",
@@ -43,6 +45,7 @@ __all__ = [
     "save_card",
     "save_card_from_setup",
     "save_test_card",
+    "scrub_webhook_payloads",
     "set_default_card",
     "start_card_setup",
     "start_connect_onboarding",

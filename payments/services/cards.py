@@ -13,6 +13,7 @@ from django.db import transaction
 
 from accounts.models import User
 from bookings.models import BookingPayment, BookingStatus, PaymentStatus
+from core import ratelimit
 from core.exceptions import InvalidInput
 
 from .. import simulated
@@ -127,7 +128,9 @@ def _detach_quietly(payment_method_id: str) -> None:
 
 
 def start_card_setup(*, user: User) -> tuple[str, str]:
-    """A SetupIntent (usage=off_session) for Stripe.js to confirm in the browser: (id, client secret)."""
+    """A SetupIntent (usage=off_session) for Stripe.js to confirm in the browser: (id, client secret).
+    Each one is a card attempt (the bank checks the card when Stripe.js confirms it)."""
+    ratelimit.enforce_money_path("card_save", user)
     try:
         setup = get_gateway().create_setup_intent(
             customer_id=ensure_customer(user),
@@ -152,6 +155,7 @@ def save_card_from_setup(*, user: User, setup_intent_id: str, make_default: bool
 def save_test_card(*, user: User, number: str, make_default: bool = False) -> SavedCard:
     """Test mode: the card form takes Stripe's test numbers; a SetupIntent is confirmed the way
     Stripe.js would, so the bank's check happens here just as with real keys."""
+    ratelimit.enforce_money_path("card_save", user)
     try:
         payment_method_id = simulated.payment_method_for_card_number(number)
     except GatewayError as error:  # not one of Stripe's test numbers

@@ -17,6 +17,7 @@ from bookings import policies
 from bookings import services as booking_services
 from bookings.models import Booking, BookingPayment, BookingStatus, PaymentStatus
 from bookings.satellites import ensure_payment
+from core import ratelimit
 from core.exceptions import Forbidden
 from core.timeutil import now as current_time
 
@@ -55,6 +56,7 @@ def checkout_booking(
     Confirming twice returns the booking as it is."""
     if booking.student_id != student.pk:
         raise Forbidden("This is not your booking.")
+    ratelimit.enforce_money_path("checkout", student)
     booking_services.check_checkout_choices(booking, location_type=location_type, address=address)
     payment = _plan(booking, student, payment_method_id=payment_method_id, use_credit=use_credit)
     if payment is not None:
@@ -120,6 +122,7 @@ def fix_payment(
     check, or chose another of their saved cards, or tries the same card again."""
     if booking.student_id != user.pk:
         raise Forbidden("This is not your lesson.")
+    ratelimit.enforce_money_path("payment_retry", user)
     if payment_method_id and not SavedCard.objects.filter(user=user, payment_method_id=payment_method_id).exists():
         raise CardRequired("Choose one of your saved cards.", fields={"payment_method": "Choose a card."})
     return lifecycle.retry_authorization(
