@@ -1,8 +1,11 @@
 """Reads about accounts: two-factor state, roles."""
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.contrib.sessions.models import Session
+from django.utils.timesince import timesince
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.timeutil import now
@@ -39,6 +42,39 @@ def signed_in_sessions(user: User) -> list[SignedInSession]:
     expired in Django's store are left out)."""
     live = Session.objects.filter(expire_date__gt=now()).values("session_key")
     return list(SignedInSession.objects.filter(user=user, session_key__in=live).order_by("-last_seen_at"))
+
+
+@dataclass(frozen=True)
+class SignedInBrowser:
+    """One signed-in browser as the person sees it (the page and the API show the same)."""
+
+    id: str
+    browser: str  # "Chrome on macOS"
+    signed_in_at: dt.datetime
+    last_seen_at: dt.datetime
+    activity: str  # "active now", "last active 3 hours ago"
+    current: bool  # the browser asking
+
+
+def signed_in_browsers(user: User, *, current_key: str | None) -> list[SignedInBrowser]:
+    moment = now()
+    return [
+        SignedInBrowser(
+            id=row.pk,
+            browser=browser_name(row.user_agent),
+            signed_in_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            activity=_activity(row.last_seen_at, moment),
+            current=row.session_key == current_key,
+        )
+        for row in signed_in_sessions(user)
+    ]
+
+
+def _activity(last_seen_at: dt.datetime, moment: dt.datetime) -> str:
+    if moment - last_seen_at < dt.timedelta(minutes=2):  # it is written at most once a minute
+        return "active now"
+    return f"last active {timesince(last_seen_at, moment)} ago"
 
 
 # (pattern, name): the first match wins, so Edge and Opera come before the Chrome they contain.

@@ -1,4 +1,3 @@
-import datetime as dt
 import time
 from base64 import b32encode
 from functools import partial
@@ -15,14 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from core import ratelimit
 from core.exceptions import RateLimited
 from core.forms import form_data, submit
-from core.timeutil import now
 
 from . import selectors, services
 from .forms import AccountForm, DisableTwoFactorForm, EnrolmentForm, LoginForm, SecondStepForm, SignupForm
@@ -339,20 +336,10 @@ def account_settings(request):
 @login_required
 def sessions(request):
     """The browsers signed in to this account, this one marked, with a way to sign the others out."""
-    rows = selectors.signed_in_sessions(request.user)
-    current = request.session.session_key
-    listed = [
-        {
-            "row": row,
-            "browser": selectors.browser_name(row.user_agent),
-            "current": row.session_key == current,
-            "active": _last_active(row.last_seen_at),
-        }
-        for row in rows
-    ]
+    listed = selectors.signed_in_browsers(request.user, current_key=request.session.session_key)
     context = {
         "sessions": listed,
-        "others": sum(not entry["current"] for entry in listed),
+        "others": sum(not entry.current for entry in listed),
         "idle_minutes": settings.STAFF_SESSION_IDLE_SECONDS // 60,
         "max_hours": settings.STAFF_SESSION_MAX_SECONDS // 3600,
     }
@@ -374,9 +361,3 @@ def end_other_sessions(request):
     ended = services.end_other_sessions(user=request.user, keep_key=request.session.session_key)
     messages.success(request, f"Signed out of {ended} other browser{'s' if ended != 1 else ''}.")
     return redirect("accounts:sessions")
-
-
-def _last_active(moment) -> str:
-    if now() - moment < dt.timedelta(minutes=2):
-        return "active now"
-    return f"last active {timesince(moment)} ago"

@@ -5,6 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import ratelimit
 from .exceptions import DomainError
+from .text import has_control_characters
 from .views import bad_request
 
 
@@ -73,9 +74,6 @@ def _safe_referer(request) -> str:
     return "/"
 
 
-CONTROL_CHARACTERS = frozenset(chr(code) for code in (*range(32), 127))
-
-
 class HostileInputMiddleware:
     """Refuse control characters (a NUL byte first of all) in the path or the query string with a
     400 before any view runs: they name nothing here, and PostgreSQL refuses NUL in text."""
@@ -90,10 +88,10 @@ class HostileInputMiddleware:
 
     @staticmethod
     def _hostile(request) -> bool:
-        if CONTROL_CHARACTERS.intersection(request.path_info):
+        if has_control_characters(request.path_info):
             return True
         query = request.GET.lists()
-        return any(CONTROL_CHARACTERS.intersection(text) for name, values in query for text in (name, *values))
+        return any(has_control_characters(text) for name, values in query for text in (name, *values))
 
 
 class PermissionsPolicyMiddleware:

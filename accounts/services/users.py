@@ -8,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.exceptions import Conflict, InvalidInput
 from core.services import record_audit
+from core.text import has_control_characters
 from core.timeutil import is_valid_timezone
 
 from .. import roles
@@ -20,12 +21,15 @@ class EmailTaken(Conflict):
     default_message = "An account with this email already exists."
 
 
-def _validate_profile_fields(*, first_name: str, last_name: str, timezone: str) -> None:
+def _validate_profile_fields(*, first_name: str, last_name: str, timezone: str, phone: str = "") -> None:
     errors = {}
     if not first_name.strip():
         errors["first_name"] = "Enter your first name."
     if not last_name.strip():
         errors["last_name"] = "Enter your last name."
+    for field, text in (("first_name", first_name), ("last_name", last_name), ("phone", phone)):
+        if has_control_characters(text):
+            errors[field] = "Use letters, numbers and punctuation only."
     if not is_valid_timezone(timezone):
         errors["timezone"] = "Choose a time zone from the list."
     if errors:
@@ -59,7 +63,7 @@ def register_user(
 
 @transaction.atomic
 def update_account(*, user: User, first_name: str, last_name: str, phone: str, timezone: str) -> User:
-    _validate_profile_fields(first_name=first_name, last_name=last_name, timezone=timezone)
+    _validate_profile_fields(first_name=first_name, last_name=last_name, timezone=timezone, phone=phone)
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
     user.phone = phone.strip()

@@ -104,3 +104,23 @@ def test_every_role_holds_exactly_the_permissions_it_names():
         group = Group.objects.get(name=role)
         granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
         assert granted == set(names), role  # a typo in ROLE_PERMISSIONS would be silently missing otherwise
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "phone"])
+def test_names_and_phones_refuse_control_characters(field):
+    """Found by the API contract run: "\\u0003" was saved as a name (and shown to other people)."""
+    user = UserFactory(first_name="Maya", last_name="Chen", phone="")
+    details = {"first_name": "Maya", "last_name": "Chen", "phone": "", "timezone": "America/New_York"}
+    with pytest.raises(InvalidInput) as refused:
+        services.update_account(user=user, **{**details, field: "Ma\x03ya"})
+    assert field in refused.value.extra["fields"]
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name, user.phone) == ("Maya", "Chen", "")
+
+
+def test_sign_up_refuses_a_control_character_in_the_name():
+    with pytest.raises(InvalidInput):
+        services.register_user(
+            email="nul@example.com", password="violin-lessons-99", first_name="A\x00", last_name="B", timezone="UTC"
+        )
+    assert not User.objects.filter(email="nul@example.com").exists()

@@ -40,7 +40,7 @@ def test_each_sign_in_is_listed_with_its_browser_and_this_one_marked():
     stranger = browser(UserFactory(), FIREFOX_WINDOWS)
 
     page = laptop.get(SESSIONS)
-    listed = [(entry["browser"], entry["current"]) for entry in page.context["sessions"]]
+    listed = [(entry.browser, entry.current) for entry in page.context["sessions"]]
     assert sorted(listed) == [("Chrome on macOS", True), ("Safari on iOS", False)]
     assert "Firefox" not in page.content.decode()  # another person's browser
     assert phone.get(SESSIONS).status_code == 200 and stranger.get(SESSIONS).status_code == 200
@@ -77,7 +77,7 @@ def test_sign_out_everywhere_else_keeps_this_browser():
     response = laptop.post(reverse("accounts:end_other_sessions"), follow=True)
     assert "Signed out of 2 other browsers." in response.content.decode()
     assert all(other.get(SESSIONS).status_code == 302 for other in others)
-    assert [entry["current"] for entry in laptop.get(SESSIONS).context["sessions"]] == [True]
+    assert [entry.current for entry in laptop.get(SESSIONS).context["sessions"]] == [True]
 
 
 def test_logging_out_removes_the_row():
@@ -161,5 +161,27 @@ def test_the_list_says_when_each_browser_was_last_used():
         clock.shift(dt.timedelta(minutes=10))
         laptop = browser(person, CHROME_MAC)
         clock.shift(dt.timedelta(minutes=1))
-        active = {entry["browser"]: entry["active"] for entry in laptop.get(SESSIONS).context["sessions"]}
+        active = {entry.browser: entry.activity for entry in laptop.get(SESSIONS).context["sessions"]}
     assert active == {"Chrome on macOS": "active now", "Safari on iOS": "last active 11\xa0minutes ago"}
+
+
+def test_the_api_lists_the_same_browsers_and_signs_them_out():
+    person = UserFactory()
+    laptop, phone = browser(person, CHROME_MAC), browser(person, SAFARI_IPHONE)
+    tablet = browser(person, FIREFOX_WINDOWS)
+    listed = laptop.get("/api/v1/me/sessions/").json()
+    page = laptop.get(SESSIONS).context["sessions"]
+    assert [(entry["id"], entry["browser"], entry["current"]) for entry in listed] == [
+        (entry.id, entry.browser, entry.current) for entry in page
+    ]
+
+    phone_id = next(entry["id"] for entry in listed if entry["browser"] == "Safari on iOS")
+    assert laptop.delete(f"/api/v1/me/sessions/{phone_id}/").status_code == 204
+    assert phone.get("/api/v1/me/").status_code == 403
+    stranger = browser(UserFactory(), CHROME_MAC)
+    assert stranger.delete(f"/api/v1/me/sessions/{listed[0]['id']}/").status_code == 404
+
+    ended = laptop.post("/api/v1/me/sessions/others/end/")
+    assert ended.status_code == 200 and ended.json() == {"ended": 1}
+    assert tablet.get("/api/v1/me/").status_code == 403
+    assert [entry["current"] for entry in laptop.get("/api/v1/me/sessions/").json()] == [True]
