@@ -67,6 +67,9 @@ def test_a_student_downloads_their_data_on_a_phone(live_server, page, worker):
     expect(download_button).to_be_visible()
     expect(page.get_by_text("Your data is ready.")).to_be_visible()
     keep_a_picture(page, "privacy-export-ready-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})  # the same page on a desktop
+    expect(download_button).to_be_visible()
+    keep_a_picture(page, "privacy-export-ready-desktop")
 
     with page.expect_download() as downloading:
         download_button.click()
