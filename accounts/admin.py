@@ -4,14 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.forms import submit
+from core.admin import reason_page
 
 from . import roles, selectors, services
 from .models import User
@@ -97,24 +95,21 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.has_perm(RESET_TWO_FACTOR):
             raise PermissionDenied
         user = get_object_or_404(User, pk=object_id)
-        form = ResetTwoFactorForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            done = submit(form, partial(services.staff_reset_two_factor, user=user, actor=request.user, reason=reason))
-            if done.ok:
-                self.message_user(
-                    request, f"Two-factor sign-in removed for {user.email}. We emailed them.", messages.SUCCESS
-                )
-                return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Reset two-factor sign-in",
-            "subtitle": user.email,
-            "opts": self.opts,
-            "person": user,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/accounts/user/reset_two_factor.html", context)
+        return reason_page(
+            self,
+            request,
+            run=partial(services.staff_reset_two_factor, user=user, actor=request.user),
+            said=lambda _: f"Two-factor sign-in removed for {user.email}. We emailed them.",
+            back_to=reverse("admin:accounts_user_change", args=[user.pk]),
+            template="admin/accounts/user/reset_two_factor.html",
+            context={
+                "title": "Reset two-factor sign-in",
+                "subtitle": user.email,
+                "opts": self.opts,
+                "person": user,
+                "form": ResetTwoFactorForm(request.POST or None),
+            },
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # accounts are deactivated (Active unticked), never deleted here

@@ -1,11 +1,39 @@
+from collections.abc import Callable
+
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from . import ratelimit, services
+from .forms import submit
 from .models import AuditLog, RateLimitRule
+
+
+def reason_page(
+    model_admin,
+    request,
+    *,
+    run: Callable[..., object],
+    said: Callable[[object], str],
+    back_to: str,
+    template: str,
+    context: dict,
+    ready: bool = True,
+):
+    """A console page whose form asks why, then runs one audited service call with the reason
+    (`run(reason=...)`): done, a message saying what happened (`said(result)`) and back to `back_to`;
+    refused, the reason shows on the form. `ready=False` shows the page without acting."""
+    form = context["form"]
+    if request.method == "POST" and ready and form.is_valid():
+        done = submit(form, lambda: run(reason=form.cleaned_data["reason"]))
+        if done.ok:
+            model_admin.message_user(request, said(done.value), messages.SUCCESS)
+            return HttpResponseRedirect(back_to)
+    return TemplateResponse(request, template, {**model_admin.admin_site.each_context(request), **context})
 
 
 class ReadOnlyAdminMixin:

@@ -5,15 +5,13 @@ Deleting a person's account on their request: a page reached from the person's a
 from functools import partial
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.models import User
-from core.forms import submit
+from core.admin import reason_page
 
 from . import erasure
 from .models import ExportRequest
@@ -56,25 +54,23 @@ class ExportRequestAdmin(admin.ModelAdmin):
             raise PermissionDenied
         person = get_object_or_404(User, pk=user_id)
         preview = erasure.erasure_preview(person)
-        form = EraseRequestForm(request.POST or None)
-        if request.method == "POST" and not preview.blocker and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            done = submit(form, partial(erasure.erase_account, user=person, actor=request.user, reason=reason))
-            if done.ok:
-                self.message_user(
-                    request, f"The account is deleted; {done.value} lesson(s) cancelled.", messages.SUCCESS
-                )
-                return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[person.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Delete this person's account",
-            "subtitle": person.email,
-            "opts": User._meta,
-            "person": person,
-            "preview": preview,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/privacy/erase_user.html", context)
+        return reason_page(
+            self,
+            request,
+            run=partial(erasure.erase_account, user=person, actor=request.user),
+            said=lambda cancelled: f"The account is deleted; {cancelled} lesson(s) cancelled.",
+            back_to=reverse("admin:accounts_user_change", args=[person.pk]),
+            template="admin/privacy/erase_user.html",
+            context={
+                "title": "Delete this person's account",
+                "subtitle": person.email,
+                "opts": User._meta,
+                "person": person,
+                "preview": preview,
+                "form": EraseRequestForm(request.POST or None),
+            },
+            ready=not preview.blocker,
+        )
 
 
 class EraseRequestForm(forms.Form):
