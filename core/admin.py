@@ -58,8 +58,7 @@ class RateLimitRuleAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         """Above the overrides, every rule in force (the defaults in settings too)."""
-        overridden = set(RateLimitRule.objects.values_list("bucket", flat=True))
-        context = {"rules_in_force": ratelimit.rules_in_force(), "overridden": overridden, **(extra_context or {})}
+        context = {"rules_in_force": ratelimit.rules_in_force(), **(extra_context or {})}
         return super().changelist_view(request, extra_context=context)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

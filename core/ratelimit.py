@@ -65,6 +65,7 @@ class Rule:
     burst: int
     shadow: bool = False
     enabled: bool = True
+    overridden: bool = False  # staff changed it in the admin (a RateLimitRule row)
 
     @property
     def interval_ms(self) -> float:
@@ -95,7 +96,11 @@ def rule_for(bucket: str) -> Rule | None:
 def _load_rule(bucket: str) -> Rule | None:
     from .models import RateLimitRule
 
-    override = RateLimitRule.objects.filter(bucket=bucket).first()
+    return _rule_from(bucket, RateLimitRule.objects.filter(bucket=bucket).first())
+
+
+def _rule_from(bucket: str, override) -> Rule | None:
+    """The admin's override row if any, else the settings default (None: the bucket is unknown)."""
     if override:
         return Rule(
             bucket=bucket,
@@ -104,6 +109,7 @@ def _load_rule(bucket: str) -> Rule | None:
             burst=override.burst,
             shadow=override.shadow or settings.RATE_LIMIT_SHADOW,
             enabled=override.enabled,
+            overridden=True,
         )
     default = settings.RATE_LIMITS.get(bucket)
     if default is None:
@@ -196,5 +202,5 @@ def rules_in_force() -> list[Rule]:
     """Every bucket the site limits, as it is limited now: settings, overridden by the admin's rows."""
     from .models import RateLimitRule
 
-    buckets = sorted(set(settings.RATE_LIMITS) | set(RateLimitRule.objects.values_list("bucket", flat=True)))
-    return [_load_rule(bucket) for bucket in buckets]
+    overrides = {row.bucket: row for row in RateLimitRule.objects.all()}
+    return [_rule_from(bucket, overrides.get(bucket)) for bucket in sorted(set(settings.RATE_LIMITS) | set(overrides))]

@@ -20,6 +20,7 @@ from availability import bitmaps
 from availability.models import AvailabilityDay, WeeklyTemplateDay
 from bookings import selectors as booking_selectors
 from bookings.models import Booking
+from bookings.selectors import clock
 from core.models import AuditLog
 from instructors.models import InstructorProfile
 from messaging.models import Conversation, ConversationState, Message
@@ -157,14 +158,9 @@ def instructor_section(profile: InstructorProfile) -> dict:
     }
 
 
-def _clock(minute: int) -> str:
-    hours, minutes = divmod(minute, 60)
-    return f"{hours:02d}:{minutes:02d}"
-
-
 def _open_times(bits: bytes) -> list[str]:
     """Open minutes as "09:00-17:00" ranges (the end of the day is written 24:00)."""
-    return [f"{_clock(start)}-{_clock(end)}" for start, end in bitmaps.to_ranges(bits)]
+    return [f"{clock(start)}-{clock(end)}" for start, end in bitmaps.to_ranges(bits)]
 
 
 def availability_section(profile: InstructorProfile) -> dict:

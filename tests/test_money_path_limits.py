@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -127,5 +129,16 @@ def test_the_admin_lists_every_rule_in_force(client):
     in_force = {rule.bucket: rule for rule in page.context["rules_in_force"]}
     assert {"login", "login_account", "checkout_ip", "card_save", "send_message"} <= set(in_force)
     assert (in_force["card_save"].burst, in_force["login"].burst) == (3, 5)
+    assert in_force["card_save"].overridden and not in_force["login"].overridden
     body = page.content.decode()
     assert "Rules in force" in body and "checkout_ip" in body
+
+
+def test_the_rule_list_reads_the_overrides_once(client):
+    """Not once per bucket: one query for every override, and the changelist's own."""
+    staff_signed_in(client)
+    limit("card_save", 3)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("admin:core_ratelimitrule_changelist"))
+    reads = [query["sql"] for query in queries if 'FROM "core_ratelimitrule"' in query["sql"]]
+    assert len(reads) <= 4  # the rules in force, then the changelist's two counts and its rows (was 1 per bucket: 19)
