@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "messaging",
     "payments",
     "privacy",
+    "search",
     "demo",
 ]
 

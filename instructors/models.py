@@ -149,6 +149,26 @@ class InstructorProfile(TimeStampedModel):
         return f"{self.user.public_name} ({self.user.email})"
 
 
+class AgeGroup(models.TextChoices):
+    KIDS = "kids", "Kids"
+    TEENS = "teens", "Teens"
+    ADULTS = "adults", "Adults"
+
+
+class SkillLevel(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+
+
+def all_age_groups() -> list[str]:
+    return list(AgeGroup.values)
+
+
+def all_levels() -> list[str]:
+    return list(SkillLevel.values)
+
+
 class InstructorService(TimeStampedModel):
     """A service an instructor offers, with their rate, durations and lesson locations."""
 
@@ -158,6 +178,9 @@ class InstructorService(TimeStampedModel):
     durations = ArrayField(models.PositiveSmallIntegerField())
     location_types = ArrayField(models.CharField(max_length=32, choices=LocationType.choices))
     description = models.TextField(max_length=1000, blank=True)
+    # Who the lessons are for; search filters on age group and ranks on level.
+    age_groups = ArrayField(models.CharField(max_length=16, choices=AgeGroup.choices), default=all_age_groups)
+    levels = ArrayField(models.CharField(max_length=16, choices=SkillLevel.choices), default=all_levels)
     # Soft delete: a removed offering that has bookings stays, inactive, so bookings keep their service.
     is_active = models.BooleanField(default=True)
 
@@ -186,6 +209,14 @@ class InstructorService(TimeStampedModel):
                 condition=models.Q(location_types__contained_by=LocationType.values)
                 & models.Q(location_types__len__gte=1),
                 name="%(app_label)s_%(class)s_location_types_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(age_groups__contained_by=AgeGroup.values) & models.Q(age_groups__len__gte=1),
+                name="%(app_label)s_%(class)s_age_groups_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(levels__contained_by=SkillLevel.values) & models.Q(levels__len__gte=1),
+                name="%(app_label)s_%(class)s_levels_valid",
             ),
         ]
 
