@@ -2,6 +2,8 @@
 subtract booked time, live in bookings.openings."""
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 
 from instructors.models import InstructorProfile
 
@@ -13,6 +15,17 @@ def days_between(profile: InstructorProfile, first: dt.date, last: dt.date) -> d
     """Painted bits for each date in [first, last] that has any; other dates are closed."""
     rows = AvailabilityDay.objects.filter(instructor=profile, date__range=(first, last)).values_list("date", "bits")
     return {day: bytes(bits) for day, bits in rows}
+
+
+def days_between_many(profile_ids: Sequence[str], first: dt.date, last: dt.date) -> dict[str, dict[dt.date, bytes]]:
+    """`days_between` for many instructors in one query: {profile id: {date: bits}}."""
+    rows = AvailabilityDay.objects.filter(instructor_id__in=profile_ids, date__range=(first, last)).values_list(
+        "instructor_id", "date", "bits"
+    )
+    painted: dict[str, dict[dt.date, bytes]] = defaultdict(dict)
+    for profile_id, day, bits in rows:
+        painted[profile_id][day] = bytes(bits)
+    return painted
 
 
 def day_bits(profile: InstructorProfile, day: dt.date) -> bytes:
