@@ -26,6 +26,8 @@ ROLE_PERMISSIONS = {
         "bookings.resolve_no_shows",
         "messaging.view_conversation",
         "core.view_auditlog",
+        "search.view_searchevent",
+        "search.view_searchhistory",
     ],
     FINANCE: [
         "accounts.view_user",
@@ -48,6 +50,7 @@ ADMIN_APPS = (
     "messaging",
     "payments",
     "privacy",
+    "search",
     "django_celery_beat",
 )
 

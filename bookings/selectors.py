@@ -391,3 +391,31 @@ def lessons_in_progress(user: User, *, now: dt.datetime) -> int:
         start_at__lte=now,
         end_at__gt=now,
     ).count()
+
+
+# --- the student's home (registered with instructors.student_home in BookingsConfig.ready) ----
+
+
+def next_lesson_of(student: User, *, now: dt.datetime) -> Booking | None:
+    """The first of the student's upcoming lessons, as My Lessons lists them."""
+    return student_bookings(student, scope="upcoming", now=now).first()
+
+
+def last_lessons_by_instructor(student: User, *, limit: int) -> list[Booking]:
+    """The student's latest completed lesson with each instructor they can still book (live),
+    most recent first: what a "Book again" button needs. One query."""
+    latest_per_instructor = (
+        Booking.objects.filter(
+            student=student,
+            status=BookingStatus.COMPLETED,
+            instructor__is_live=True,
+            instructor__user__is_active=True,
+        )
+        .order_by("instructor_id", "-start_at")
+        .distinct("instructor_id")
+        .values("pk")
+    )
+    lessons = Booking.objects.filter(pk__in=latest_per_instructor).select_related(
+        "instructor__user", "offering__service"
+    )
+    return list(lessons.order_by("-start_at", "-pk")[:limit])

@@ -31,7 +31,7 @@ from core.timeutil import now as current_time
 from instructors import selectors as instructor_selectors
 from instructors.models import InstructorProfile
 
-from . import openings, policies, selectors, services
+from . import openings, policies, selectors, services, signals
 from .forms import CancelForm, DisputeNoShowForm, NoShowForm, PickTimeForm, RescheduleForm
 from .models import Booking, BookingStatus, Party
 
@@ -201,6 +201,8 @@ def book(request, profile_id):
     if request.method == "POST":
         return _hold(request, profile)
     context = _widget_context(request, profile, request.GET)
+    if not request.htmx:
+        signals.booking_page_viewed.send(sender=InstructorProfile, request=request, profile_id=profile.pk)
     if request.htmx and request.htmx.target == TIMES_TARGET:
         return _partial_vary(render(request, "bookings/_times.html", context))
     if request.htmx and request.htmx.target == WIDGET_TARGET:

@@ -324,6 +324,8 @@ PRIVACY_EXPORT_LINK_HOURS = env_int("PRIVACY_EXPORT_LINK_HOURS", 24)
 # the table in docs/decisions.md says why each period).
 RETENTION_DAYS = {
     "webhook_payloads": env_int("RETENTION_WEBHOOK_PAYLOAD_DAYS", 90),  # then only the money fields stay
+    "search_history": env_int("RETENTION_SEARCH_HISTORY_DAYS", 395),  # not searched again in 13 months
+    "search_events": env_int("RETENTION_SEARCH_EVENTS_DAYS", 395),  # analytics look back a year
 }
 
 LOGGING = {

@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("messaging.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("privacy.api.urls")),
+    path("", include("search.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs_styles(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]
@@ -31,6 +32,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("payments.urls")),
     path("", include("privacy.urls")),
+    path("", include("search.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/login/", admin_login),  # the site's throttled login; the admin's own form never runs

@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.services import enrol_known_key, register_user
 
 from .catalog import load_areas, load_catalog
-from .models import LocationType, Neighborhood, Service
+from .models import AgeGroup, LocationType, Neighborhood, Service, SkillLevel
 from .services import add_offering, register_instructor, set_service_areas, update_profile
 
 DEMO_SEED = 2026
@@ -44,6 +44,10 @@ STUDENT = LocationType.STUDENT_LOCATION.value
 STUDIO = LocationType.INSTRUCTOR_LOCATION.value
 ONLINE = LocationType.ONLINE.value
 NEUTRAL = LocationType.NEUTRAL_LOCATION.value
+KIDS, TEENS, ADULTS = AgeGroup.KIDS.value, AgeGroup.TEENS.value, AgeGroup.ADULTS.value
+BEGINNER, INTERMEDIATE, ADVANCED = SkillLevel.BEGINNER.value, SkillLevel.INTERMEDIATE.value, SkillLevel.ADVANCED.value
+EVERY_AGE = (KIDS, TEENS, ADULTS)
+EVERY_LEVEL = (BEGINNER, INTERMEDIATE, ADVANCED)
 
 
 # --- The three demo logins ------------------------------------------------------------------
@@ -79,6 +83,8 @@ DEMO_INSTRUCTOR_PROFILE = {
             "hourly_rate_cents": 95_00,
             "durations": [30, 45, 60],
             "location_types": [STUDENT, STUDIO, ONLINE],
+            "age_groups": list(EVERY_AGE),
+            "levels": list(EVERY_LEVEL),
             "description": "Classical and pop piano for beginners through advanced students, with recital preparation.",
         },
         {
@@ -86,6 +92,8 @@ DEMO_INSTRUCTOR_PROFILE = {
             "hourly_rate_cents": 80_00,
             "durations": [45, 60],
             "location_types": [STUDIO, ONLINE],
+            "age_groups": [TEENS, ADULTS],
+            "levels": [BEGINNER, INTERMEDIATE],
             "description": "Harmony, ear training and reading music, including ABRSM and AP Music Theory preparation.",
         },
     ),
@@ -296,6 +304,103 @@ LOCATION_OVERRIDES = {
     "personal-training": (STUDENT, NEUTRAL, ONLINE),
     "yoga": (STUDENT, ONLINE, NEUTRAL),
 }
+
+
+# Who a kind of lesson is usually for: by category, and by service where it differs.
+CATEGORY_AGE_GROUPS = {
+    "music": EVERY_AGE,
+    "languages": EVERY_AGE,
+    "tutoring-math": (KIDS, TEENS),
+    "tutoring-science": (TEENS, ADULTS),
+    "tutoring-humanities": (KIDS, TEENS),
+    "test-prep": (TEENS,),
+    "coding-tech": (TEENS, ADULTS),
+    "sports-fitness": EVERY_AGE,
+    "dance": EVERY_AGE,
+    "visual-arts": EVERY_AGE,
+    "crafts-making": (TEENS, ADULTS),
+    "cooking-baking": (TEENS, ADULTS),
+    "life-skills-business": (ADULTS,),
+    "kids-early-learning": (KIDS,),
+    "wellness": (ADULTS,),
+    "performing-arts": (TEENS, ADULTS),
+}
+SERVICE_AGE_GROUPS = {
+    "calculus": (TEENS, ADULTS),
+    "statistics": (TEENS, ADULTS),
+    "college-essays": (TEENS,),
+    "essay-writing": (TEENS, ADULTS),
+    "shsat-prep": (KIDS, TEENS),
+    "hunter-test-prep": (KIDS,),
+    "isee-prep": (KIDS, TEENS),
+    "lsat-prep": (ADULTS,),
+    "gre-prep": (ADULTS,),
+    "gmat-prep": (ADULTS,),
+    "mcat-prep": (ADULTS,),
+    "toefl-prep": (TEENS, ADULTS),
+    "ielts-prep": (TEENS, ADULTS),
+    "scratch-coding": (KIDS,),
+    "data-science": (ADULTS,),
+    "esl": (TEENS, ADULTS),
+    "personal-training": (TEENS, ADULTS),
+    "boxing": (TEENS, ADULTS),
+    "public-speaking": (TEENS, ADULTS),
+    "chess": EVERY_AGE,
+    "pottery": EVERY_AGE,
+    "baking": EVERY_AGE,
+}
+# What an instructor's headline audience (TEACHING_PROFILES) says about their main service's learners.
+AUDIENCE_AGE_GROUPS = {
+    "kids and adults": (KIDS, ADULTS),
+    "children and adults": (KIDS, ADULTS),
+    "children and adult beginners": (KIDS, ADULTS),
+    "kids and parents": (KIDS, ADULTS),
+    "kids and teens": (KIDS, TEENS),
+    "kids, teens and adults": EVERY_AGE,
+    "juniors and adults": EVERY_AGE,
+    "teens and adults": (TEENS, ADULTS),
+    "adults and teens": (TEENS, ADULTS),
+    "teens preparing for auditions": (TEENS,),
+    "high school players": (TEENS,),
+    "high school and college students": (TEENS, ADULTS),
+    "high schoolers and college students": (TEENS, ADULTS),
+    "high schoolers and adults": (TEENS, ADULTS),
+    "adult beginners and returning players": (ADULTS,),
+    "adults picking the guitar back up": (ADULTS,),
+    "adults who want to sing with confidence": (ADULTS,),
+    "adult learners": (ADULTS,),
+    "adults over 50": (ADULTS,),
+    "adults looking for a creative break": (ADULTS,),
+    "college students": (ADULTS,),
+    "pre-med students": (ADULTS,),
+    "career changers": (ADULTS,),
+    "beginners and busy professionals": (ADULTS,),
+}
+AUDIENCE_LEVELS = {
+    "beginners of all ages": (BEGINNER,),
+    "complete beginners": (BEGINNER,),
+    "absolute beginners": (BEGINNER,),
+    "nervous beginners": (BEGINNER,),
+    "young beginners": (BEGINNER,),
+    "adult beginners and returning players": (BEGINNER, INTERMEDIATE),
+    "beginners and intermediate players": (BEGINNER, INTERMEDIATE),
+    "Suzuki beginners and advancing students": (BEGINNER, INTERMEDIATE),
+    "knitters ready for their first sweater": (BEGINNER, INTERMEDIATE),
+    "singers of every level": EVERY_LEVEL,
+    "home cooks of every level": EVERY_LEVEL,
+    "all levels": EVERY_LEVEL,
+    "beginners and gigging drummers": EVERY_LEVEL,
+    "beginners and professionals": EVERY_LEVEL,
+    "triathletes": (INTERMEDIATE, ADVANCED),
+    "pre-professional students": (INTERMEDIATE, ADVANCED),
+    "club players": (INTERMEDIATE, ADVANCED),
+    "students aiming for 1500+": (INTERMEDIATE, ADVANCED),
+    "AP Calculus students": (INTERMEDIATE, ADVANCED),
+    "AP Physics students": (INTERMEDIATE, ADVANCED),
+    "actors preparing auditions": (INTERMEDIATE, ADVANCED),
+}
+# Otherwise the levels an offering teaches are one of these spans, weighted like real listings.
+LEVEL_SPANS = {EVERY_LEVEL: 4, (BEGINNER, INTERMEDIATE): 3, (INTERMEDIATE, ADVANCED): 2, (BEGINNER,): 1}
 
 
 @dataclass(frozen=True)
@@ -992,14 +1097,18 @@ def create_one_demo_instructor(
     persona = choose_persona(rng, teaching=teaching)
     extra_count = min(len(teaching.related), rng.choice((0, 0, 1, 1, 2)))  # 1-3 services in all
     offered = [services[slug] for slug in [main_service, *rng.sample(teaching.related, extra_count)]]
+    email = demo_email(first_name, last_name)
     offerings = [
-        plan_offering(rng, service=service, persona=persona, is_main=index == 0)
+        {
+            **plan_offering(rng, service=service, persona=persona, is_main=index == 0),
+            **choose_learners(service=service, audience=persona.audience if index == 0 else "", who=email),
+        }
         for index, service in enumerate(offered)
     ]
     main_locations = offerings[0]["location_types"]
 
     user = register_instructor(
-        email=demo_email(first_name, last_name),
+        email=email,
         password=DEMO_PASSWORD,
         first_name=first_name,
         last_name=last_name,
@@ -1151,6 +1260,19 @@ def choose_location_types(rng: random.Random, *, slug: str, style: CategoryStyle
     options = LOCATION_OVERRIDES.get(slug, style.location_types)
     chosen = set(rng.sample(options, rng.randint(1, len(options))))
     return [value for value in LocationType.values if value in chosen]
+
+
+def choose_learners(*, service: Service, audience: str, who: str) -> dict:
+    """Who an offering is for: the service's usual learners, or what the instructor's headline
+    audience says (their main service). Levels the audience doesn't name come from a random
+    seeded by the instructor and service alone, so adding learners changed no other demo choice."""
+    rng = random.Random(f"{DEMO_SEED}:{who}:{service.slug}")  # noqa: S311 - demo data
+    usual_ages = SERVICE_AGE_GROUPS.get(service.slug, CATEGORY_AGE_GROUPS[service.category.slug])
+    spans, weights = list(LEVEL_SPANS), list(LEVEL_SPANS.values())
+    return {
+        "age_groups": list(AUDIENCE_AGE_GROUPS.get(audience, usual_ages)),
+        "levels": list(AUDIENCE_LEVELS.get(audience) or rng.choices(spans, weights=weights)[0]),
+    }
 
 
 # --- Writing ------------------------------------------------------------------------------

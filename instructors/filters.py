@@ -26,18 +26,36 @@ class SlugChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(to_field_name="slug", **kwargs)
 
 
-class InstructorFilter(django_filters.FilterSet):
-    service = SlugChoiceFilter(
-        queryset=Service.objects.all(),
-        method="noop",
-        label="Service",
-        help_text="Service slug, e.g. piano.",
-    )
+class PriceRangeFilterSet(django_filters.FilterSet):
+    """An hourly price range in whole dollars, min no more than max, whose other filters are all
+    applied together elsewhere (`noop`): the base of the listing filter and the search filter."""
+
     price_min = django_filters.NumberFilter(
         method="noop", min_value=0, max_value=10_000, label="Min $/hr", help_text="Lowest hourly rate, whole dollars."
     )
     price_max = django_filters.NumberFilter(
         method="noop", min_value=0, max_value=10_000, label="Max $/hr", help_text="Highest hourly rate, whole dollars."
+    )
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def is_valid(self):
+        valid = super().is_valid()
+        data = self.form.cleaned_data if valid else {}
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            self.form.add_error("price_max", forms.ValidationError("Max must be at least the min.", code="invalid"))
+            return False
+        return valid
+
+
+class InstructorFilter(PriceRangeFilterSet):
+    service = SlugChoiceFilter(
+        queryset=Service.objects.all(),
+        method="noop",
+        label="Service",
+        help_text="Service slug, e.g. piano.",
     )
     location_type = django_filters.ChoiceFilter(
         choices=LocationType.choices, method="noop", label="Lesson location", empty_label="Any location"
@@ -49,18 +67,6 @@ class InstructorFilter(django_filters.FilterSet):
 
     class Meta:
         fields = ["service", "price_min", "price_max", "location_type", "borough", "sort"]
-
-    def noop(self, queryset, name, value):
-        return queryset  # every filter is applied together in filter_queryset
-
-    def is_valid(self):
-        valid = super().is_valid()
-        data = self.form.cleaned_data if valid else {}
-        low, high = data.get("price_min"), data.get("price_max")
-        if low is not None and high is not None and low > high:
-            self.form.add_error("price_max", forms.ValidationError("Max must be at least the min.", code="invalid"))
-            return False
-        return valid
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data

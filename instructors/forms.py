@@ -2,7 +2,17 @@ from django import forms
 
 from core.money import dollars_to_cents
 
-from .models import LESSON_DURATIONS, MAX_YEARS_EXPERIENCE, InstructorProfile, LocationType, Service
+from .models import (
+    LESSON_DURATIONS,
+    MAX_YEARS_EXPERIENCE,
+    AgeGroup,
+    InstructorProfile,
+    LocationType,
+    Service,
+    SkillLevel,
+    all_age_groups,
+    all_levels,
+)
 
 
 class ProfileForm(forms.ModelForm):
@@ -63,6 +73,24 @@ class OfferingForm(forms.Form):
         choices=LocationType.choices,
         error_messages={"required": "Choose at least one place where lessons happen."},
     )
+    # Both start fully ticked (the model's default): most instructors teach everyone, and an
+    # instructor who doesn't unticks who they don't teach.
+    age_groups = forms.MultipleChoiceField(
+        label="Who is it for?",
+        widget=forms.CheckboxSelectMultiple,
+        choices=AgeGroup.choices,
+        initial=all_age_groups,
+        help_text="Untick the ages you don't teach: families search by age.",
+        error_messages={"required": "Choose at least one age group."},
+    )
+    levels = forms.MultipleChoiceField(
+        label="Levels you teach",
+        widget=forms.CheckboxSelectMultiple,
+        choices=SkillLevel.choices,
+        initial=all_levels,
+        help_text="Untick the levels you don't teach.",
+        error_messages={"required": "Choose at least one level."},
+    )
     description = forms.CharField(
         label="About this service (optional)",
         required=False,
@@ -83,6 +111,8 @@ class OfferingForm(forms.Form):
             "hourly_rate_cents": dollars_to_cents(data["hourly_rate"]),
             "durations": data["durations"],
             "location_types": data["location_types"],
+            "age_groups": data["age_groups"],
+            "levels": data["levels"],
             "description": data["description"],
         }
 

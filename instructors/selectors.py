@@ -41,6 +41,40 @@ def most_offered_services(categories: list[Category], limit: int = 6) -> list[tu
     return [(service.slug, service.name) for service in services[:limit] if service.instructor_count]
 
 
+@dataclass(frozen=True)
+class CatalogSection:
+    """One category on the all-services page: the services taught now, then the rest."""
+
+    category: Category
+    taught: list[Service]
+    untaught: list[Service]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    sections: list[CatalogSection]  # categories where someone teaches
+    empty: list[CatalogSection]  # categories where nobody teaches yet
+
+
+def catalog_by_instructors() -> Catalog:
+    """The cached catalog tree split for browsing: services without a live instructor after the
+    ones with, and categories without any at the end. No queries beyond the tree's."""
+    sections = [_section(category) for category in categories_with_services()]
+    return Catalog(
+        sections=[section for section in sections if section.taught],
+        empty=[section for section in sections if not section.taught],
+    )
+
+
+def _section(category: Category) -> CatalogSection:
+    services = list(category.services.all())
+    return CatalogSection(
+        category=category,
+        taught=[service for service in services if service.instructor_count],
+        untaught=[service for service in services if not service.instructor_count],
+    )
+
+
 def services_with_counts() -> QuerySet[Service]:
     return Service.objects.select_related("category").annotate(instructor_count=_live_instructor_count())
 
@@ -52,10 +86,6 @@ def search_services_queryset(query: str) -> QuerySet[Service]:
     for word in query.lower().split()[:6]:
         condition &= Q(search_text__contains=word)
     return services_with_counts().filter(condition).order_by("-instructor_count", "name")
-
-
-def search_services(query: str, limit: int = 30) -> list[Service]:
-    return list(search_services_queryset(query)[:limit]) if query.strip() else []
 
 
 def live_profiles() -> QuerySet[InstructorProfile]:

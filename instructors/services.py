@@ -1,7 +1,9 @@
 """Every state change of instructor profiles and their offerings."""
 
+from collections.abc import Sequence
+
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, TextChoices
 
 from accounts import roles
 from accounts.models import User
@@ -16,11 +18,13 @@ from .models import (
     MAX_HOURLY_RATE_CENTS,
     MAX_YEARS_EXPERIENCE,
     MIN_HOURLY_RATE_CENTS,
+    AgeGroup,
     InstructorProfile,
     InstructorService,
     LocationType,
     Neighborhood,
     Service,
+    SkillLevel,
 )
 from .selectors import LISTINGS_CACHE, onboarding_steps
 
@@ -85,7 +89,9 @@ def set_service_areas(*, profile: InstructorProfile, neighborhood_ids: list[str]
     return profile
 
 
-def _validate_offering(*, hourly_rate_cents: int, durations: list[int], location_types: list[str]) -> None:
+def _validate_offering(
+    *, hourly_rate_cents: int, durations: list[int], location_types: list[str], age_groups: list[str], levels: list[str]
+) -> None:
     errors = {}
     if not MIN_HOURLY_RATE_CENTS <= hourly_rate_cents <= MAX_HOURLY_RATE_CENTS:
         errors["hourly_rate"] = (
@@ -95,6 +101,10 @@ def _validate_offering(*, hourly_rate_cents: int, durations: list[int], location
         errors["durations"] = "Choose at least one lesson length."
     if not location_types or not set(location_types) <= set(LocationType.values):
         errors["location_types"] = "Choose at least one place where lessons happen."
+    if not age_groups or not set(age_groups) <= set(AgeGroup.values):
+        errors["age_groups"] = "Choose at least one age group."
+    if not levels or not set(levels) <= set(SkillLevel.values):
+        errors["levels"] = "Choose at least one level."
     if errors:
         raise InvalidInput("Some service details are not valid.", fields=errors)
 
@@ -107,15 +117,25 @@ def add_offering(
     hourly_rate_cents: int,
     durations: list[int],
     location_types: list[str],
+    age_groups: Sequence[str] = tuple(AgeGroup.values),
+    levels: Sequence[str] = tuple(SkillLevel.values),
     description: str = "",
 ) -> InstructorService:
-    _validate_offering(hourly_rate_cents=hourly_rate_cents, durations=durations, location_types=location_types)
+    _validate_offering(
+        hourly_rate_cents=hourly_rate_cents,
+        durations=durations,
+        location_types=location_types,
+        age_groups=list(age_groups),
+        levels=list(levels),
+    )
     offering = InstructorService(
         instructor=profile,
         service=service,
         hourly_rate_cents=hourly_rate_cents,
         durations=sorted(set(durations)),
-        location_types=_ordered_locations(location_types),
+        location_types=_in_choice_order(location_types, LocationType),
+        age_groups=_in_choice_order(age_groups, AgeGroup),
+        levels=_in_choice_order(levels, SkillLevel),
         description=description.strip(),
     )
     try:
@@ -135,14 +155,34 @@ def update_offering(
     hourly_rate_cents: int,
     durations: list[int],
     location_types: list[str],
+    age_groups: list[str],
+    levels: list[str],
     description: str = "",
 ) -> InstructorService:
-    _validate_offering(hourly_rate_cents=hourly_rate_cents, durations=durations, location_types=location_types)
+    _validate_offering(
+        hourly_rate_cents=hourly_rate_cents,
+        durations=durations,
+        location_types=location_types,
+        age_groups=age_groups,
+        levels=levels,
+    )
     offering.hourly_rate_cents = hourly_rate_cents
     offering.durations = sorted(set(durations))
-    offering.location_types = _ordered_locations(location_types)
+    offering.location_types = _in_choice_order(location_types, LocationType)
+    offering.age_groups = _in_choice_order(age_groups, AgeGroup)
+    offering.levels = _in_choice_order(levels, SkillLevel)
     offering.description = description.strip()
-    offering.save(update_fields=["hourly_rate_cents", "durations", "location_types", "description", "updated_at"])
+    offering.save(
+        update_fields=[
+            "hourly_rate_cents",
+            "durations",
+            "location_types",
+            "age_groups",
+            "levels",
+            "description",
+            "updated_at",
+        ]
+    )
     _listings_changed()
     return offering
 
@@ -185,8 +225,9 @@ def refresh_after_two_factor_change(user: User) -> None:
         _listings_changed()
 
 
-def _ordered_locations(location_types: list[str]) -> list[str]:
-    return [value for value in LocationType.values if value in set(location_types)]
+def _in_choice_order(values: Sequence[str], choices: type[TextChoices]) -> list[str]:
+    """Each chosen value once, in the order the choices list them (so equal sets store equal arrays)."""
+    return [value for value in choices.values if value in set(values)]
 
 
 # --- staff edits from the admin (validated, listings refreshed, audited) --------------------------
@@ -250,7 +291,7 @@ def staff_update_profile(
     return stored
 
 
-OFFERING_FIELDS = ("hourly_rate_cents", "durations", "location_types", "description")
+OFFERING_FIELDS = ("hourly_rate_cents", "durations", "location_types", "age_groups", "levels", "description")
 
 
 @transaction.atomic
@@ -270,6 +311,8 @@ def staff_update_offering(
         hourly_rate_cents=hourly_rate_cents,
         durations=durations,
         location_types=location_types,
+        age_groups=stored.age_groups,  # the console's inline does not edit who lessons are for
+        levels=stored.levels,
         description=description,
     )
     record_audit(

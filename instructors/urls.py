@@ -8,7 +8,6 @@ urlpatterns = [
     path("accounts/signup/instructor/", views.signup, name="signup"),
     path("services/", views.all_services, name="all_services"),
     path("services/<slug:slug>/", views.service_listing, name="service_listing"),
-    path("search/", views.search, name="search"),
     path("instructors/<str:profile_id>/", views.instructor_profile, name="profile"),
     path("teach/", views.dashboard, name="dashboard"),
     path("teach/profile/", views.edit_profile, name="edit_profile"),

@@ -10,14 +10,19 @@ from accounts.permissions import require_permission
 from accounts.views import signup_page
 from core.forms import form_data, submit
 from core.money import cents_to_dollars
+from core.timeutil import now as current_time
 
-from . import selectors, services
+from . import selectors, services, signals, student_home
 from .filters import InstructorFilter
 from .forms import OfferingForm, ProfileForm, ServiceAreasForm
-from .models import Service
+from .models import InstructorProfile, Service
 
 LISTING_PAGE_SIZE = 12
 TEACH = "instructors.teach"
+BOOK_LESSONS = "accounts.book_lessons"
+BOOK_AGAIN_LIMIT = 4
+RECENT_SEARCH_LIMIT = 6
+MATCHES_LIMIT = 4
 
 
 # --- Public pages ---------------------------------------------------------------
@@ -36,6 +41,9 @@ def signup(request):
 
 @require_GET
 def home(request):
+    """The marketing home; a signed-in student gets their own instead (same address)."""
+    if request.user.has_perm(BOOK_LESSONS):
+        return _student_home(request)
     categories = selectors.categories_with_services()
     return render(
         request,
@@ -48,22 +56,49 @@ def home(request):
     )
 
 
-@require_GET
-def all_services(request):
-    # The rendered catalog is cached under the listings version; `categories` is passed
-    # uncalled so the template only loads it when that cache misses.
+def _student_home(request):
+    """Next lesson, instructors to book again, recent searches and who matches the latest one:
+    a fixed number of queries however many lessons and searches the student has."""
+    student, now = request.user, current_time()
+    readers = student_home.readers
+    next_lesson = readers.next_lesson(student, now=now)
+    book_again = readers.last_lessons_by_instructor(student, limit=BOOK_AGAIN_LIMIT)
+    searches = readers.recent_searches(user=student, limit=RECENT_SEARCH_LIMIT)
+    matches = []
+    if searches:  # the latest search only: one search's cost, whatever the history holds
+        matches = readers.instructors_for_query(
+            searches[0].query, timezone=student.timezone, now=now, limit=MATCHES_LIMIT
+        )
+    first_timer = next_lesson is None and not book_again
+    # Someone with nothing booked and nothing searched gets a start: what others book most, and
+    # the instructors the marketing home features (both cached).
+    popular = selectors.most_offered_services(selectors.categories_with_services()) if first_timer else []
+    featured = selectors.featured_instructors() if first_timer and not searches else []
     return render(
         request,
-        "instructors/all_services.html",
-        {"categories": selectors.categories_with_services, "listings_version": selectors.listings_version()},
+        "instructors/student_home.html",
+        {
+            "next_lesson": next_lesson,
+            "book_again": book_again,
+            "searches": searches,
+            "latest_search": searches[0] if searches else None,
+            "matches": matches,
+            "first_timer": first_timer,
+            "popular": popular,
+            "featured": featured,
+        },
     )
 
 
 @require_GET
-def search(request):
-    query = request.GET.get("q", "").strip()[:100]
-    results = selectors.search_services(query) if query else []
-    return render(request, "instructors/search.html", {"query": query, "results": results})
+def all_services(request):
+    # The rendered catalog is cached under the listings version; `catalog` is passed uncalled
+    # so the template only loads it when that cache misses.
+    return render(
+        request,
+        "instructors/all_services.html",
+        {"catalog": selectors.catalog_by_instructors, "listings_version": selectors.listings_version()},
+    )
 
 
 @require_GET
@@ -100,6 +135,7 @@ def instructor_profile(request, profile_id):
         if owner_profile is None or owner_profile.pk != profile_id:
             raise Http404("No such instructor")
         profile = owner_profile  # instructors may preview their own profile before it is live
+    signals.profile_viewed.send(sender=InstructorProfile, request=request, profile_id=profile.pk)
     areas_by_borough = {}
     for area in profile.areas:
         areas_by_borough.setdefault(area.borough.name, []).append(area.name)
@@ -191,6 +227,8 @@ def edit_offering(request, offering_id):
         "hourly_rate": cents_to_dollars(offering.hourly_rate_cents),
         "durations": offering.durations,
         "location_types": offering.location_types,
+        "age_groups": offering.age_groups,
+        "levels": offering.levels,
         "description": offering.description,
     }
     form = OfferingForm(form_data(request), initial=initial, editing=True)

@@ -5,6 +5,7 @@ What happens, in one transaction:
   (so a late cancellation costs what it always costs; the confirmation page shows it first);
 - the instructor profile leaves search and loses its words; saved cards are detached;
 - the addresses and notes given on lessons are blanked;
+- the search history is deleted, and the searches made stay only as anonymous counts;
 - the account is anonymized ("Deleted user", an address that cannot receive mail), can never sign
   in again, and every session, two-factor device and backup code goes;
 - kept, without personal fields: bookings, payments, refunds, credits, payouts and audit rows (the
@@ -31,6 +32,7 @@ from instructors import services as instructor_services
 from payments import credits
 from payments import services as payment_services
 from payments.selectors import cards_of
+from search import tracking as search_tracking
 
 from . import services as export_services
 
@@ -90,6 +92,7 @@ def erase_account(*, user: User, actor: User, reason: str = "") -> int:
             payment_services.remove_card(user=user, card=card)
         booking_services.forget_student_details(user)
         export_services.discard_exports(user=user)
+        search_tracking.forget_searcher(user=user)  # search: history deleted, search events unlinked
         first_name = user.first_name
         email = account_services.anonymize_user(user, moment=moment)
         record_audit(

@@ -10,6 +10,8 @@ from django.conf import settings
 from accounts import services as account_services
 from core.timeutil import now as current_time
 from payments import services as payment_services
+from search import history as search_history
+from search import tracking as search_tracking
 
 log = logging.getLogger("privacy.retention")
 
@@ -23,6 +25,12 @@ def apply_retention(*, now: dt.datetime | None = None) -> dict[str, int]:
             received_before=moment - dt.timedelta(days=days["webhook_payloads"]), moment=moment
         ),
         "ended_sessions_forgotten": account_services.forget_ended_sessions(),
+        "search_history_deleted": search_history.delete_stale_history(
+            searched_before=moment - dt.timedelta(days=days["search_history"])
+        ),
+        "search_events_deleted": search_tracking.delete_old_searches(
+            made_before=moment - dt.timedelta(days=days["search_events"])
+        ),
     }
     log.info("retention applied: %s", done)
     return done

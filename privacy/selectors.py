@@ -26,6 +26,7 @@ from instructors.models import InstructorProfile
 from messaging.models import Conversation, ConversationState, Message
 from payments import credits
 from payments.models import ConnectAccount, CreditEntry, FailedAuthorization, SavedCard
+from search.models import SearchEvent, SearchHistory
 
 from .models import ExportRequest, ExportStatus
 
@@ -360,6 +361,35 @@ def messages_section(user: User) -> dict:
     return {"conversations": exported}
 
 
+# search: the person's search history and the searches they made while signed in (added with search analytics)
+def searches_section(user: User) -> dict:
+    history = SearchHistory.objects.filter(user=user).order_by("-last_searched_at", "pk")
+    searches = SearchEvent.objects.filter(user=user).order_by("created_at", "pk")
+    return {
+        "search_history": [
+            {
+                "query": entry.query,
+                "times_searched": entry.search_count,
+                "first_searched_at": iso(entry.created_at),
+                "last_searched_at": iso(entry.last_searched_at),
+            }
+            for entry in history
+        ],
+        # The client address was never kept (only a keyed hash of it, which is left out).
+        "searches": [
+            {
+                "query": search.query,
+                "understood": search.understood,
+                "results": search.result_count,
+                "device": search.device_type,
+                "channel": search.channel,
+                "at": iso(search.created_at),
+            }
+            for search in searches
+        ],
+    }
+
+
 def _audit_targets(user: User) -> Q:
     """Audit rows about the person: their account, their instructor profile and their lessons."""
     lessons = Booking.objects.filter(Q(student=user) | Q(instructor__user=user)).values("pk")
@@ -427,6 +457,11 @@ def export_sections(user: User) -> list[Section]:
             "messages.json",
             "Your conversations and every message in them, as you saw them.",
             lambda: messages_section(user),
+        ),
+        Section(  # search: added with search analytics
+            "searches.json",
+            "Your recent searches (the list the search box offers), and each search you made while signed in.",
+            lambda: searches_section(user),
         ),
         Section(
             "audit_log.json",

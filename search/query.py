@@ -4,6 +4,9 @@ and search.selectors (instructors out). Plain frozen dataclasses, no I/O."""
 import datetime as dt
 from dataclasses import dataclass, field
 
+# Parts of a day by lesson start, in minutes after local midnight (half-open).
+DAY_PARTS = {"morning": (6 * 60, 12 * 60), "afternoon": (12 * 60, 17 * 60), "evening": (17 * 60, 22 * 60)}
+
 
 @dataclass(frozen=True)
 class Chip:
@@ -21,6 +24,7 @@ class Chip:
     label: str
     phrase: str
     matched: bool = True
+    param: str = ""  # set for chips made from an explicit filter: the query parameter it came from
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "accounts", "instructors", "availability", "bookings", "messaging", "payments", "privacy", "demo")
+APPS = (
+    "core",
+    "accounts",
+    "instructors",
+    "availability",
+    "bookings",
+    "messaging",
+    "payments",
+    "privacy",
+    "search",
+    "demo",
+)
 
 # The service modules that own each status: only they may assign `<obj>.status = ...`.
 STATUS_OWNERS = {

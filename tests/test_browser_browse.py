@@ -35,9 +35,11 @@ def test_student_signs_up_finds_a_piano_teacher_and_opens_the_profile(live_serve
 
     page.get_by_label("What do you want to learn?").fill("keyboard")
     page.get_by_role("button", name="Find instructors").click()
-    page.get_by_role("link", name="Piano").first.click()
+    expect(page.get_by_label("What we understood").get_by_text("Piano", exact=True)).to_be_visible()
+    expect(page.get_by_text("2 instructors")).to_be_visible()  # results are instructors, not services
+
+    page.goto(page.url.split("/search/")[0] + "/services/piano/")
     expect(page.get_by_role("heading", name="Piano lessons")).to_be_visible()
-    expect(page.get_by_text("2 instructors")).to_be_visible()
 
     page.get_by_label("Max $/hr").fill("100")
     page.get_by_role("button", name="Show instructors").click()

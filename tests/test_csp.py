@@ -98,8 +98,19 @@ def test_pages_of_every_role_run_under_the_policy_without_a_violation(browser, l
     conversation = conversation_between(student=student, instructor=profile.user)
     staff = UserFactory(is_staff=True, is_superuser=True)
 
-    anonymous = ["/", "/search/?q=lesson", "/services/", f"/instructors/{profile.pk}/", "/accounts/login/", "/nope/"]
+    anonymous = [
+        "/",
+        "/search/?q=lesson",
+        "/search/?q=tomorrow+evening+in+narnia",
+        "/services/",
+        f"/instructors/{profile.pk}/",
+        "/accounts/login/",
+        "/nope/",
+    ]
     as_student = [
+        "/",
+        f"/search/?q={offering.service.name}",
+        "/search/history/",
         f"/instructors/{profile.pk}/book/",
         "/lessons/",
         f"/bookings/{lesson.pk}/",
@@ -122,6 +133,9 @@ def test_pages_of_every_role_run_under_the_policy_without_a_violation(browser, l
         f"/admin/bookings/booking/{lesson.pk}/change/",
         "/admin/accounts/user/add/",
         "/admin/core/ratelimitrule/",
+        "/admin/search/searchevent/",
+        "/admin/search/searchevent/top-queries/",
+        "/admin/search/searchevent/conversion/",
         f"/admin/privacy/exportrequest/erase/{student.pk}/",
         "/api/v1/docs/",
     ]

@@ -37,7 +37,21 @@ class OfferingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InstructorService
-        fields = ["id", "service", "service_name", "hourly_rate_cents", "durations", "location_types", "description"]
+        fields = [
+            "id",
+            "service",
+            "service_name",
+            "hourly_rate_cents",
+            "durations",
+            "location_types",
+            "age_groups",
+            "levels",
+            "description",
+        ]
+        extra_kwargs = {
+            "age_groups": {"read_only": True, "help_text": "Who the lessons are for."},
+            "levels": {"read_only": True, "help_text": "The levels the instructor teaches."},
+        }
 
 
 class AreaSerializer(serializers.ModelSerializer):

@@ -80,6 +80,17 @@ def test_instructor_list_rows_carry_public_fields_only(client, piano):
     assert "Ramanathan" not in detail.content.decode() and "priya.private" not in detail.content.decode()
 
 
+def test_offerings_say_who_they_are_for_and_the_api_cannot_change_it(client, piano):
+    profile = live_instructor(services=[piano])
+    profile.offerings.update(age_groups=["teens", "adults"], levels=["advanced"])
+    row = client.get("/api/v1/instructors/", {"service": "piano"}).json()["results"][0]
+    assert (row["services"][0]["age_groups"], row["services"][0]["levels"]) == (["teens", "adults"], ["advanced"])
+    detail = client.get(f"/api/v1/instructors/{profile.pk}/").json()
+    assert detail["services"][0]["levels"] == ["advanced"]
+    offering = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["Offering"]
+    assert offering["properties"]["age_groups"]["readOnly"] and offering["properties"]["levels"]["readOnly"]
+
+
 @pytest.mark.parametrize(
     "params, field",
     [

@@ -50,7 +50,7 @@ def snapshot() -> list[tuple]:
     """Everything the demo chooses, without ids or timestamps."""
     offerings = sorted(
         (o.instructor.user.email, o.service.slug, o.hourly_rate_cents, tuple(o.durations), tuple(o.location_types),
-         o.description)
+         tuple(o.age_groups), tuple(o.levels), o.description)
         for o in InstructorService.objects.select_related("instructor__user", "service")
     )  # fmt: skip
     profiles = sorted(
@@ -122,6 +122,29 @@ def test_offerings_and_profiles_look_like_real_listings():
     emails = list(User.objects.exclude(email__endswith="@instainstru.test").values_list("email", flat=True))
     assert len(emails) == demo.DEMO_INSTRUCTOR_COUNT + len(demo.DEMO_STUDENT_TIMEZONES)
     assert all(email.endswith("@demo.instainstru.test") and email.count(".") >= 3 for email in emails)
+
+
+def test_offerings_say_who_they_are_for_realistically_and_variedly():
+    seed()
+
+    offerings = InstructorService.objects.select_related("service__category")
+    ages = {(o.service.slug, tuple(o.age_groups)) for o in offerings}
+    assert {groups for slug, groups in ages if slug == "kids-music"} == {("kids",)}
+    assert {groups for slug, groups in ages if slug == "sat-prep"} == {("teens",)}
+    assert {groups for slug, groups in ages if slug == "lsat-prep"} == {("adults",)}
+    assert len({groups for _, groups in ages}) >= 5  # not everyone teaches everyone
+    adults_only = offerings.filter(age_groups=["adults"]).values("service__category__slug").distinct().count()
+    assert adults_only >= 3
+    level_spans = [tuple(o.levels) for o in offerings]
+    assert len(set(level_spans)) >= 4
+    assert level_spans.count(("beginner", "intermediate", "advanced")) < len(level_spans) / 2
+
+
+def test_every_audience_the_demo_reads_learners_from_is_one_it_writes():
+    audiences = {audience for profile in demo.TEACHING_PROFILES.values() for audience in profile.audiences}
+    assert set(demo.AUDIENCE_AGE_GROUPS) <= audiences
+    assert set(demo.AUDIENCE_LEVELS) <= audiences
+    assert set(demo.CATEGORY_AGE_GROUPS) == {c["slug"] for c in read_data_file("catalog.json")["categories"]}
 
 
 def test_students_have_real_names_and_time_zones():

@@ -2,7 +2,7 @@ import pytest
 from django.db import models
 
 from accounts import services as account_services
-from accounts.tests.factories import TEST_TOTP_KEY, with_two_factor
+from accounts.tests.factories import TEST_TOTP_KEY, UserFactory, with_two_factor
 from core.exceptions import InvalidInput
 from instructors import selectors, services
 from instructors.models import InstructorProfile, InstructorService
@@ -58,10 +58,24 @@ def test_removing_the_last_service_takes_a_profile_offline():
 
 def test_offering_input_is_normalised():
     profile = InstructorProfileFactory()
-    offering = services.add_offering(profile=profile, service=ServiceFactory(), **OFFERING)
+    offering = services.add_offering(
+        profile=profile,
+        service=ServiceFactory(),
+        **OFFERING,
+        age_groups=["adults", "kids", "adults"],
+        levels=["advanced", "beginner"],
+    )
     offering.refresh_from_db()
     assert offering.durations == [30, 60]
     assert offering.location_types == ["student_location", "online"]  # catalog order
+    assert (offering.age_groups, offering.levels) == (["kids", "adults"], ["beginner", "advanced"])
+
+
+def test_a_new_offering_is_for_everyone_unless_told_otherwise():
+    offering = services.add_offering(profile=InstructorProfileFactory(), service=ServiceFactory(), **OFFERING)
+    offering.refresh_from_db()
+    assert offering.age_groups == ["kids", "teens", "adults"]
+    assert offering.levels == ["beginner", "intermediate", "advanced"]
 
 
 def test_offering_the_same_service_twice_is_a_clear_conflict():
@@ -82,6 +96,10 @@ def test_offering_the_same_service_twice_is_a_clear_conflict():
         ({"durations": [25]}, "durations"),
         ({"location_types": []}, "location_types"),
         ({"location_types": ["space"]}, "location_types"),
+        ({"age_groups": []}, "age_groups"),
+        ({"age_groups": ["toddlers"]}, "age_groups"),
+        ({"levels": []}, "levels"),
+        ({"levels": ["expert"]}, "levels"),
     ],
 )
 def test_bad_offering_input_is_refused_before_the_database(changes, field):
@@ -92,11 +110,35 @@ def test_bad_offering_input_is_refused_before_the_database(changes, field):
     assert not profile.offerings.exists()
 
 
-def test_update_offering_changes_rate_and_lengths():
+def test_update_offering_changes_rate_lengths_and_learners():
     offering = OfferingFactory()
-    services.update_offering(offering=offering, hourly_rate_cents=90_00, durations=[90], location_types=["online"])
+    services.update_offering(
+        offering=offering,
+        hourly_rate_cents=90_00,
+        durations=[90],
+        location_types=["online"],
+        age_groups=["teens"],
+        levels=["intermediate", "beginner"],
+    )
     offering.refresh_from_db()
     assert (offering.hourly_rate_cents, offering.durations, offering.location_types) == (90_00, [90], ["online"])
+    assert (offering.age_groups, offering.levels) == (["teens"], ["beginner", "intermediate"])
+
+
+def test_update_offering_refuses_an_offering_for_nobody():
+    offering = OfferingFactory()
+    with pytest.raises(InvalidInput) as error:
+        services.update_offering(
+            offering=offering,
+            hourly_rate_cents=90_00,
+            durations=[90],
+            location_types=["online"],
+            age_groups=[],
+            levels=[],
+        )
+    assert set(error.value.extra["fields"]) == {"age_groups", "levels"}
+    offering.refresh_from_db()
+    assert offering.hourly_rate_cents == 60_00
 
 
 def test_update_profile_validates_lengths_and_years():
@@ -156,3 +198,16 @@ def test_an_offering_that_something_protects_is_deactivated_instead_of_deleted()
     finally:
         del apps.all_models["instructors"]["protectingrow"]
         apps.clear_cache()
+
+
+def test_staff_edits_of_an_offering_keep_who_it_is_for():
+    offering = OfferingFactory(age_groups=["kids"], levels=["beginner"])
+    services.staff_update_offering(
+        offering=offering,
+        actor=UserFactory(role="admin", is_staff=True),
+        hourly_rate_cents=70_00,
+        durations=[60],
+        location_types=["online"],
+    )
+    offering.refresh_from_db()
+    assert (offering.hourly_rate_cents, offering.age_groups, offering.levels) == (70_00, ["kids"], ["beginner"])

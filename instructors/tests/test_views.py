@@ -3,6 +3,7 @@ from binascii import unhexlify
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import current_code
@@ -17,6 +18,7 @@ from instructors.tests.factories import (
     ServiceFactory,
     live_instructor,
 )
+from search.history import record_search
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,9 @@ def piano():
 @pytest.fixture
 def brooklyn_area():
     return NeighborhoodFactory(borough=BoroughFactory(slug="brooklyn", name="Brooklyn"), name="Park Slope")
+
+
+EVERYONE = {"age_groups": ["kids", "teens", "adults"], "levels": ["beginner", "intermediate", "advanced"]}
 
 
 def names_in(response):
@@ -51,10 +56,31 @@ def test_all_services_counts_only_live_instructors(client, piano):
     live_instructor(services=[piano])
     OfferingFactory(service=piano)  # an offering whose profile is not live
     response = client.get(reverse("instructors:all_services"))
-    categories = response.context["categories"]()  # passed uncalled: loaded only when the page cache misses
-    counts = {s.slug: s.instructor_count for c in categories for s in c.services.all()}
-    assert counts["piano"] == 1
+    catalog = response.context["catalog"]()  # passed uncalled: loaded only when the page cache misses
+    counts = {s.slug: s.instructor_count for section in catalog.sections for s in section.taught}
+    assert counts == {"piano": 1}
     assert "1 instructor<" in response.content.decode()
+
+
+def test_all_services_lists_taught_services_first_and_tucks_the_rest_away(client, piano):
+    music = piano.category
+    ServiceFactory(category=music, name="Accordion", slug="accordion")
+    ServiceFactory(category=music, name="Zither", slug="zither")
+    crafts = CategoryFactory(name="Crafts", slug="crafts")
+    ServiceFactory(category=crafts, name="Knitting", slug="knitting")
+    live_instructor(services=[piano])
+
+    body = client.get(reverse("instructors:all_services")).content.decode()
+
+    taught, tucked = body[body.index(f'id="{music.slug}"') :].split("<details", 1)
+    assert "Piano" in taught and "Accordion" not in taught
+    assert "2 more without instructors yet</summary>" in tucked
+    assert tucked.index("Accordion") < tucked.index("Zither")
+    assert "0 instructors" not in body
+    nav = body[body.index('aria-label="Categories"') : body.index("</nav>", body.index('aria-label="Categories"'))]
+    assert music.name in nav and "Crafts" not in nav  # a category nobody teaches in is not a section
+    assert "Nobody teaches 1 category yet: Crafts." in body
+    assert 'id="crafts"' in body and "Knitting" in body  # still reachable, behind the note
 
 
 def test_all_services_page_is_cached_until_listings_change(
@@ -63,18 +89,11 @@ def test_all_services_page_is_cached_until_listings_change(
     url = reverse("instructors:all_services")
     client.get(url)
     with django_assert_max_num_queries(0):
-        assert "0 instructors" in client.get(url).content.decode()
+        assert "Nobody teaches 1 category yet" in client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         live_instructor(services=[piano])  # bumps the listings version on commit
-    assert "1 instructor<" in client.get(url).content.decode()
-
-
-def test_search_finds_services_by_keyword_and_says_when_nothing_matches(client, piano):
-    response = client.get(reverse("instructors:search"), {"q": "Keyboard"})
-    assert [s.slug for s in response.context["results"]] == ["piano"]
-    response = client.get(reverse("instructors:search"), {"q": "underwater basket"})
-    assert response.context["results"] == []
-    assert "No lessons match" in response.content.decode()
+    body = client.get(url).content.decode()
+    assert "1 instructor<" in body and "Nobody teaches" not in body
 
 
 def test_service_listing_filters_by_price_location_and_borough(client, piano, brooklyn_area):
@@ -135,6 +154,14 @@ def test_instructor_profile_page_shows_services_prices_and_areas(client, piano, 
     assert "Park Slope" in body and "Brooklyn" in body
     assert "Lessons of 30, 60 minutes" in body
     assert "Availability" in body
+    assert "For all ages · All levels" in body
+
+
+def test_profile_says_who_each_service_is_for(client, piano):
+    profile = live_instructor(services=[piano])
+    profile.offerings.update(age_groups=["kids", "teens"], levels=["beginner", "intermediate"])
+    body = client.get(reverse("instructors:profile", args=[profile.pk])).content.decode()
+    assert "For kids and teens · Beginner to intermediate" in body
 
 
 def test_profile_that_is_not_live_is_404_for_others_and_a_preview_for_its_owner(client):
@@ -165,7 +192,9 @@ def test_no_page_shows_another_users_last_name_email_or_phone(client, piano):
         reverse("instructors:service_listing", args=["piano"]),
         reverse("instructors:profile", args=[profile.pk]),
     ]
-    client.force_login(UserFactory())
+    student = UserFactory()
+    record_search(user_id=student.pk, visitor_id="", query="piano", normalized="piano", at=timezone.now())
+    client.force_login(student)  # whose home shows instructors matching their search
     for url in pages:
         body = client.get(url).content.decode()
         assert "Priya R." in body or url == reverse("instructors:all_services")
@@ -202,11 +231,19 @@ def test_instructor_completes_onboarding_through_the_pages_and_goes_live(client,
     assert response.status_code == 302
     response = client.post(
         reverse("instructors:add_offering"),
-        {"service": "piano", "hourly_rate": "72.50", "durations": ["30", "60"], "location_types": ["online"]},
+        {
+            "service": "piano",
+            "hourly_rate": "72.50",
+            "durations": ["30", "60"],
+            "location_types": ["online"],
+            "age_groups": ["kids", "teens"],
+            "levels": ["beginner", "intermediate"],
+        },
     )
     assert response.status_code == 302
     offering = instructor.offerings.get()
     assert offering.hourly_rate_cents == 72_50
+    assert (offering.age_groups, offering.levels) == (["kids", "teens"], ["beginner", "intermediate"])
     response = client.post(reverse("instructors:edit_areas"), {"neighborhoods": [brooklyn_area.pk]}, follow=True)
     instructor.refresh_from_db()
     assert not instructor.is_live
@@ -227,16 +264,17 @@ def test_instructor_completes_onboarding_through_the_pages_and_goes_live(client,
 def test_add_offering_form_errors_are_shown_and_nothing_saved(client, instructor, piano):
     response = client.post(
         reverse("instructors:add_offering"),
-        {"service": "piano", "hourly_rate": "5", "durations": [], "location_types": ["moon"]},
+        {"service": "piano", "hourly_rate": "5", "durations": [], "location_types": ["moon"], "levels": ["expert"]},
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert set(errors) == {"hourly_rate", "durations", "location_types"}
+    assert set(errors) == {"hourly_rate", "durations", "location_types", "age_groups", "levels"}
+    assert "Choose at least one age group." in response.content.decode()
     assert not instructor.offerings.exists()
 
 
 def test_adding_a_service_twice_shows_a_clear_error(client, instructor, piano):
-    data = {"service": "piano", "hourly_rate": "60", "durations": ["60"], "location_types": ["online"]}
+    data = {**EVERYONE, "service": "piano", "hourly_rate": "60", "durations": ["60"], "location_types": ["online"]}
     client.post(reverse("instructors:add_offering"), data)
     response = client.post(reverse("instructors:add_offering"), data)
     assert "You already offer this service" in response.content.decode()
@@ -247,20 +285,39 @@ def test_instructor_edits_and_removes_an_offering(client, instructor, piano):
     offering = OfferingFactory(instructor=instructor, service=piano)
     response = client.post(
         reverse("instructors:edit_offering", args=[offering.pk]),
-        {"hourly_rate": "95", "durations": ["90"], "location_types": ["instructor_location"]},
+        {
+            "hourly_rate": "95",
+            "durations": ["90"],
+            "location_types": ["instructor_location"],
+            "age_groups": ["adults"],
+            "levels": ["advanced"],
+        },
     )
     assert response.status_code == 302
     offering.refresh_from_db()
     assert (offering.hourly_rate_cents, offering.durations) == (95_00, [90])
+    assert (offering.age_groups, offering.levels) == (["adults"], ["advanced"])
     client.post(reverse("instructors:remove_offering", args=[offering.pk]))
     assert not InstructorService.objects.filter(pk=offering.pk).exists()
+
+
+def test_the_edit_page_ticks_who_the_offering_is_for_now(client, instructor, piano):
+    offering = OfferingFactory(instructor=instructor, service=piano, age_groups=["teens"], levels=["intermediate"])
+    form = client.get(reverse("instructors:edit_offering", args=[offering.pk])).context["form"]
+    assert (form["age_groups"].value(), form["levels"].value()) == (["teens"], ["intermediate"])
+
+
+def test_the_add_page_asks_who_the_lessons_are_for(client, instructor, piano):
+    body = client.get(reverse("instructors:add_offering")).content.decode()
+    assert "Who is it for?" in body and "Levels you teach" in body
+    assert body.count('name="age_groups"') == 3 and body.count('name="levels"') == 3
 
 
 def test_instructor_cannot_touch_another_instructors_offering(client, instructor):
     others = OfferingFactory(hourly_rate_cents=60_00)
     edit = reverse("instructors:edit_offering", args=[others.pk])
     assert client.get(edit).status_code == 404
-    data = {"hourly_rate": "11", "durations": ["30"], "location_types": ["online"]}
+    data = {**EVERYONE, "hourly_rate": "11", "durations": ["30"], "location_types": ["online"]}
     assert client.post(edit, data).status_code == 404
     assert client.post(reverse("instructors:remove_offering", args=[others.pk])).status_code == 404
     others.refresh_from_db()
@@ -301,7 +358,6 @@ def _many_instructors(piano, count=8):
         ("home", [], {}, 6),
         ("instructors:all_services", [], {}, 3),
         ("instructors:service_listing", ["piano"], {"sort": "price", "borough": "borough-x"}, 8),
-        ("instructors:search", [], {"q": "service"}, 2),
     ],
 )
 def test_list_pages_use_a_fixed_number_of_queries(

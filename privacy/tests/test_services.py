@@ -20,6 +20,7 @@ STUDENT_FILES = {
     "bookings.json",
     "payments.json",
     "messages.json",
+    "searches.json",  # search: added with search analytics
     "audit_log.json",
 }
 
@@ -108,7 +109,7 @@ def test_a_request_waits_then_builds_with_rising_progress_and_is_ready_for_24_ho
     services.build_archive(student, on_progress=seen.append)
     built = services.build_export(export.pk)
 
-    assert seen == sorted(seen) and len(seen) == 6 and seen[-1] == 95
+    assert seen == sorted(seen) and len(seen) == 7 and seen[-1] == 95  # search: 7 sections with searches.json
     export.refresh_from_db()
     assert (export.status, export.progress) == (ExportStatus.READY, 100)
     assert export.finished_at == NOW and export.expires_at == NOW + dt.timedelta(hours=24)
