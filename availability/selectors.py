@@ -19,7 +19,7 @@ def days_between(profile: InstructorProfile, first: dt.date, last: dt.date) -> d
 
 def days_between_many(profile_ids: Sequence[str], first: dt.date, last: dt.date) -> dict[str, dict[dt.date, bytes]]:
     """`days_between` for many instructors in one query: {profile id: {date: bits}}."""
-    rows = AvailabilityDay.objects.filter(instructor_id__in=profile_ids, date__range=(first, last)).values_list(
+    rows = AvailabilityDay.objects.filter(instructor_id__any=profile_ids, date__range=(first, last)).values_list(
         "instructor_id", "date", "bits"
     )
     painted: dict[str, dict[dt.date, bytes]] = defaultdict(dict)

@@ -125,7 +125,7 @@ def _booked_rows(profile_ids: Sequence[str], first: dt.date, last: dt.date, now:
     latest = dt.datetime.combine(last + dt.timedelta(days=2), dt.time.min, dt.UTC)
     return (
         Booking.objects.filter(
-            instructor_id__in=profile_ids,
+            instructor_id__any=profile_ids,
             status__in=ACTIVE_STATUSES,
             start_at__gte=earliest,
             start_at__lt=latest,
@@ -219,10 +219,13 @@ def starts_within(
 
 
 def _day_starts(free: bytes, duration: int, minute_spans: list[tuple[int, int]] | None) -> list[int]:
-    starts = bitmaps.free_starts(free, duration, step=SLOT_STEP_MINUTES)
     if minute_spans is None:
-        return starts
-    return [minute for minute in starts if any(low <= minute < high for low, high in minute_spans)]
+        return bitmaps.free_starts(free, duration, step=SLOT_STEP_MINUTES)
+    starts: set[int] = set()
+    for low, high in minute_spans:
+        in_span = bitmaps.free_starts(free, duration, step=SLOT_STEP_MINUTES, earliest=low)
+        starts.update(minute for minute in in_span if minute < high)
+    return sorted(starts)
 
 
 @lru_cache(maxsize=256)

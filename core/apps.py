@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core plumbing"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the deployment checks
+        from . import checks, lookups  # noqa: F401 - register the deployment checks and `__any`

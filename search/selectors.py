@@ -261,7 +261,7 @@ def _open_times(
 
 def _shortest_durations(offerings, profile_ids: list[str]) -> dict[str, int]:
     shortest: dict[str, int] = {}
-    for profile_id, durations in offerings.filter(instructor_id__in=profile_ids).values_list(
+    for profile_id, durations in offerings.filter(instructor_id__any=profile_ids).values_list(
         "instructor_id", "durations"
     ):
         shortest[profile_id] = min(min(durations), shortest.get(profile_id, 10**6))
@@ -277,30 +277,33 @@ def _local_dates_covering(spans: tuple[UtcSpan, ...], zones: set[str]) -> tuple[
 
 
 def _time_candidates(ranked, query: ParsedQuery, timezone: str, now: dt.datetime) -> list[CalendarRules]:
-    """The best-matching instructors (at most TIME_CANDIDATES + 1) who painted time when asked.
-    The database keeps only instructors with an availability row on the window's dates whose
-    minutes inside the window are not all closed (tested on the bytes holding them, for
-    instructors in the student's zone; a day either side for other zones); the exact check,
-    after bookings, buffers, notice and horizon, is then done for these few."""
+    """The best-matching instructors (at most TIME_CANDIDATES + 1) who painted time when asked,
+    in two queries: the best TIME_POOL matches with their calendar rules, then which of them have
+    an availability row on the window's dates whose minutes inside the window are not all closed
+    (tested on the bytes holding them, for instructors in the student's zone; a day either side
+    for other zones). The exact check, after bookings, buffers, notice and horizon, follows for
+    these few. (As one query with an EXISTS, PostgreSQL ranked the matches twice, or read every
+    availability row of those dates when everyone matched.)"""
     if query.window is None:  # "soonest" only orders: instructors with no open time come last
         return _calendars(ranked.values_list(*CALENDAR_FIELDS)[: TIME_CANDIDATES + 1])
-    window = query.window
-    dates = window.dates()
+    dates = query.window.dates()
     if not dates:
         return []
+    pool = _calendars(ranked.values_list(*CALENDAR_FIELDS)[:TIME_POOL])
+    painted = _painted_in_window(pool, query.window, dates, timezone)
+    return [rules for rules in pool if rules.profile_id in painted][: TIME_CANDIDATES + 1]
+
+
+def _painted_in_window(pool: list[CalendarRules], window, dates: list[dt.date], timezone: str) -> set[str]:
     nearby = sorted({day + dt.timedelta(days=shift) for day in dates for shift in (-1, 0, 1)})
-    in_zone = Q(instructor__user__timezone=timezone)
-    painted_then = (in_zone & Q(date__in=dates) & Q(_painted_between(window.start_minute, window.end_minute))) | (
-        ~in_zone & Q(date__in=nearby)
-    )
-    # The date range as well as the list, so the (instructor, date) index bounds each probe; and
-    # only the best TIME_POOL matches are probed: left to itself, a search of every instructor
-    # ("tomorrow evening") had PostgreSQL read every availability row of those dates first.
-    painted = AvailabilityDay.objects.filter(
-        painted_then, instructor=OuterRef("pk"), date__range=(nearby[0], nearby[-1])
-    )
-    candidates = ranked.filter(pk__in=ranked.values("pk")[:TIME_POOL]).filter(Exists(painted))
-    return _calendars(candidates.values_list(*CALENDAR_FIELDS)[: TIME_CANDIDATES + 1])
+    same_zone = [rules.profile_id for rules in pool if rules.tz_name == timezone]
+    other_zone = [rules.profile_id for rules in pool if rules.tz_name != timezone]
+    painted_then = Q(
+        _painted_between(window.start_minute, window.end_minute), instructor_id__any=same_zone, date__in=dates
+    ) | Q(instructor_id__any=other_zone, date__in=nearby)
+    # The date range as well as the lists, so the (instructor, date) index bounds the scan.
+    rows = AvailabilityDay.objects.filter(painted_then, date__range=(nearby[0], nearby[-1]))
+    return set(rows.values_list("instructor_id", flat=True).distinct())
 
 
 def _painted_between(start_minute: int, end_minute: int) -> RawSQL:
