@@ -1,7 +1,7 @@
 """`field__any=[...]`: `field = ANY(%s)` with the whole list as one array parameter.
 
 An `__in` list costs Django and psycopg work per element (a few milliseconds per thousand ids);
-search reads calendars for up to 1,200 instructors at once, so those reads pass one array.
+search reads calendars for hundreds of instructors at once, so those reads pass one array.
 """
 
 from django.db.models import Field, ForeignObject, Lookup

@@ -11,6 +11,7 @@ The query count does not grow with the number of instructors.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from math import ceil
 
@@ -37,16 +38,19 @@ from django.db.models.functions import Concat
 from availability import bitmaps
 from availability.models import AvailabilityDay
 from bookings.openings import CalendarRules, StartTime, UtcSpan, openings_for_many, starts_within
+from core.cache import cached
 from instructors import selectors as instructor_selectors
 from instructors.models import InstructorProfile, InstructorService, Neighborhood
+from instructors.selectors import LISTINGS_CACHE
 
 from .query import ParsedQuery
 
 PAGE_SIZE = 12
 TIMES_PER_CARD = 3
 LOOKAHEAD_DAYS = 7  # "next open times" on a card without a time window, and "soonest" sorting
-TIME_CANDIDATES = 240  # instructors checked exactly for a time search: 20 pages of results
-TIME_POOL = 1200  # the best matches whose calendars a time search looks at
+TIME_CANDIDATES = 120  # instructors checked exactly for a time search: 10 pages of results
+TIME_POOL = 600  # the best matches whose calendars a time search looks at
+RANKING_CACHE_SECONDS = 60
 NAME_MATCH = 0.5  # trigram word similarity for "this word is (part of) the instructor's name"
 SORTS = ("best", "price", "soonest")
 
@@ -101,16 +105,40 @@ def search_instructors(
     spans = _spans(query, timezone, now)
     more = False
     if query.window is not None or sort == "soonest":
-        candidates = _time_candidates(ranked, query, timezone, now)
+        candidates = _time_candidates(ranked, query, sort, timezone)
         more = len(candidates) > TIME_CANDIDATES
-        total, page, picked, times = _page_by_times(
-            candidates[:TIME_CANDIDATES], offerings, spans, query, sort, page, page_size, now
-        )
+        calendars = candidates[:TIME_CANDIDATES]
+        lengths = _lesson_lengths(offerings, [rules.profile_id for rules in calendars])
+        total, page, picked, times = _page_by_times(calendars, lengths, spans, query, sort, page, page_size, now)
     else:
-        total, page, picked = _page_of_ranked(ranked, page, page_size)
-        times = None
-    hits = _hits(picked, offerings, spans, times, now, first_position=(page - 1) * page_size + 1)
+        total, page, picked = cached(
+            LISTINGS_CACHE,
+            f"search-page:{_ranking_key(query, sort)}:{page}:{page_size}",
+            lambda: _page_of_ranked(ranked, page, page_size),
+            timeout=RANKING_CACHE_SECONDS,
+        )
+        times = lengths = None
+    hits = _hits(picked, offerings, spans, times, lengths, now, first_position=(page - 1) * page_size + 1)
     return SearchResults(query=query, sort=sort, page=page, total=total, hits=hits, page_size=page_size, more=more)
+
+
+def _ranking_key(query: ParsedQuery, sort: str) -> str:
+    """What the ranked SQL depends on: everything but the time window, whose calendars are read
+    live. Rankings are cached a minute under the listings version, which profile and offering
+    changes bump; availability and bookings are never cached here."""
+    asked = (
+        query.services,
+        query.age_group,
+        query.level,
+        query.borough,
+        query.neighborhood,
+        query.location_type,
+        query.price_min_cents,
+        query.price_max_cents,
+        query.name_words,
+        sort,
+    )
+    return hashlib.sha256(repr(asked).encode()).hexdigest()[:32]
 
 
 def _page_of_ranked(ranked, page: int, page_size: int) -> tuple[int, int, list[str]]:
@@ -235,12 +263,16 @@ CALENDAR_FIELDS = (
 
 
 def _open_times(
-    calendars: list[CalendarRules], offerings, spans: tuple[UtcSpan, ...], now: dt.datetime, *, limit: int
+    calendars: list[CalendarRules],
+    lengths: dict[str, tuple[int, ...]],
+    spans: tuple[UtcSpan, ...],
+    now: dt.datetime,
+    *,
+    limit: int,
 ) -> dict[str, tuple[StartTime, ...]]:
     """Each instructor's first `limit` starts inside `spans`, for their shortest matching lesson."""
     if not calendars or not spans:
         return {}
-    shortest = _shortest_durations(offerings, [rules.profile_id for rules in calendars])
     first, days = _local_dates_covering(spans, {rules.tz_name for rules in calendars})
     days_open = openings_for_many(calendars, first=first, days=days, now=now)
     return {
@@ -248,24 +280,25 @@ def _open_times(
             starts_within(
                 rules,
                 days_open[rules.profile_id],
-                duration=shortest[rules.profile_id],
+                duration=lengths[rules.profile_id][0],
                 now=now,
                 spans=spans,
                 limit=limit,
             )
         )
         for rules in calendars
-        if rules.profile_id in shortest
+        if rules.profile_id in lengths
     }
 
 
-def _shortest_durations(offerings, profile_ids: list[str]) -> dict[str, int]:
-    shortest: dict[str, int] = {}
+def _lesson_lengths(offerings, profile_ids: list[str]) -> dict[str, tuple[int, ...]]:
+    """The lesson lengths each instructor's matching offerings come in, shortest first."""
+    lengths: dict[str, set[int]] = {}
     for profile_id, durations in offerings.filter(instructor_id__any=profile_ids).values_list(
         "instructor_id", "durations"
     ):
-        shortest[profile_id] = min(min(durations), shortest.get(profile_id, 10**6))
-    return shortest
+        lengths.setdefault(profile_id, set()).update(durations)
+    return {profile_id: tuple(sorted(minutes)) for profile_id, minutes in lengths.items()}
 
 
 def _local_dates_covering(spans: tuple[UtcSpan, ...], zones: set[str]) -> tuple[dt.date, int]:
@@ -276,7 +309,7 @@ def _local_dates_covering(spans: tuple[UtcSpan, ...], zones: set[str]) -> tuple[
     return first, (last - first).days + 1
 
 
-def _time_candidates(ranked, query: ParsedQuery, timezone: str, now: dt.datetime) -> list[CalendarRules]:
+def _time_candidates(ranked, query: ParsedQuery, sort: str, timezone: str) -> list[CalendarRules]:
     """The best-matching instructors (at most TIME_CANDIDATES + 1) who painted time when asked,
     in two queries: the best TIME_POOL matches with their calendar rules, then which of them have
     an availability row on the window's dates whose minutes inside the window are not all closed
@@ -284,12 +317,18 @@ def _time_candidates(ranked, query: ParsedQuery, timezone: str, now: dt.datetime
     for other zones). The exact check, after bookings, buffers, notice and horizon, follows for
     these few. (As one query with an EXISTS, PostgreSQL ranked the matches twice, or read every
     availability row of those dates when everyone matched.)"""
+    size = TIME_POOL if query.window is not None else TIME_CANDIDATES + 1
+    pool = cached(
+        LISTINGS_CACHE,
+        f"search-pool:{_ranking_key(query, sort)}:{size}",
+        lambda: _calendars(ranked.values_list(*CALENDAR_FIELDS)[:size]),
+        timeout=RANKING_CACHE_SECONDS,
+    )
     if query.window is None:  # "soonest" only orders: instructors with no open time come last
-        return _calendars(ranked.values_list(*CALENDAR_FIELDS)[: TIME_CANDIDATES + 1])
+        return pool
     dates = query.window.dates()
     if not dates:
         return []
-    pool = _calendars(ranked.values_list(*CALENDAR_FIELDS)[:TIME_POOL])
     painted = _painted_in_window(pool, query.window, dates, timezone)
     return [rules for rules in pool if rules.profile_id in painted][: TIME_CANDIDATES + 1]
 
@@ -314,9 +353,9 @@ def _painted_between(start_minute: int, end_minute: int) -> RawSQL:
     return RawSQL("substring(bits from %s for %s) <> %s", (first_byte + 1, length, bytes(length)), BooleanField())
 
 
-def _page_by_times(calendars, offerings, spans, query, sort, page, page_size, now):
+def _page_by_times(calendars, lengths, spans, query, sort, page, page_size, now):
     """Keep (window) or order (soonest) the candidates by their exact open times."""
-    times = _open_times(calendars, offerings, spans, now, limit=TIMES_PER_CARD)
+    times = _open_times(calendars, lengths, spans, now, limit=TIMES_PER_CARD)
     ids = [rules.profile_id for rules in calendars]
     if query.window is not None:
         ids = [profile_id for profile_id in ids if times.get(profile_id)]
@@ -334,7 +373,9 @@ def _clamp_page(page: int, total: int, page_size: int) -> int:
 # --- 3. the cards ---------------------------------------------------------------------------------
 
 
-def _hits(picked: list[str], offerings, spans, times, now, *, first_position: int) -> list[SearchHit]:
+def _hits(picked: list[str], offerings, spans, times, lengths, now, *, first_position: int) -> list[SearchHit]:
+    """The cards of one page. `times` and `lengths` come from a time search, which worked them out
+    for every candidate; otherwise they are read for this page only."""
     if not picked:
         return []
     matching = offerings.filter(instructor=OuterRef("pk"))
@@ -342,22 +383,18 @@ def _hits(picked: list[str], offerings, spans, times, now, *, first_position: in
         InstructorProfile.objects.filter(pk__in=picked).annotate(rate_cents=_lowest_rate(matching))
     )
     profiles = {profile.pk: profile for profile in loaded}
+    if lengths is None:
+        lengths = _lesson_lengths(offerings, picked)
     if times is None:  # not computed for every candidate: just for this page
         calendars = [CalendarRules.of(profiles[profile_id]) for profile_id in picked]
-        times = _open_times(calendars, offerings, spans, now, limit=TIMES_PER_CARD)
-    matching_ids = set(offerings.filter(instructor_id__in=picked).values_list("pk", flat=True))
+        times = _open_times(calendars, lengths, spans, now, limit=TIMES_PER_CARD)
     return [
         SearchHit(
             profile=profiles[profile_id],
             position=first_position + index,
             next_starts=times.get(profile_id, ()),
-            durations=_durations_of(profiles[profile_id], matching_ids),
+            durations=lengths.get(profile_id, ()),
             tz_name=profiles[profile_id].user.timezone,
         )
         for index, profile_id in enumerate(picked)
     ]
-
-
-def _durations_of(profile: InstructorProfile, matching_ids: set[str]) -> tuple[int, ...]:
-    lengths = {minutes for o in profile.active_offerings if o.pk in matching_ids for minutes in o.durations}
-    return tuple(sorted(lengths))

@@ -8,10 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from availability import services as availability_services
 from availability.bitmaps import local_minute_to_utc
+from availability.selectors import week_start_of
 from bookings.tests.factories import book, open_instructor
 from core.timeutil import now as current_time
 from core.timeutil import to_local
+from instructors import services as instructor_services
 from instructors.models import InstructorService
 from instructors.tests.factories import NeighborhoodFactory, ServiceFactory, live_instructor
 from search import selectors
@@ -99,6 +102,14 @@ def test_an_understood_but_impossible_piece_empties_the_search_without_asking_th
     assert results.total == 0 and results.hits == []
 
 
+def evening_teacher(service, day: dt.date):
+    """A live teacher of `service` open 17:00-21:00 on `day`, made through the services (which,
+    on commit, tell the cached rankings that the listings changed)."""
+    profile = live_instructor(services=[service])
+    availability_services.save_week(profile=profile, week_start=week_start_of(day), days={day: [(17 * 60, 21 * 60)]})
+    return profile
+
+
 def _evening(day: dt.date) -> TimeWindow:
     return TimeWindow(first=day, last=day, start_minute=17 * 60, end_minute=22 * 60)
 
@@ -151,14 +162,14 @@ def test_paging_and_price_sorting():
 
 
 @pytest.mark.parametrize("window", [False, True])
-def test_the_query_count_does_not_grow_with_the_number_of_instructors(window):
+def test_the_query_count_does_not_grow_with_the_number_of_instructors(window, django_capture_on_commit_callbacks):
     day = tomorrow()
     service = ServiceFactory(slug="flute-q")
 
     def add_instructors(count):
-        for _ in range(count):
-            profile = open_instructor(days=[day], ranges=((17 * 60, 21 * 60),))
-            InstructorService.objects.filter(instructor=profile).update(service=service)
+        with django_capture_on_commit_callbacks(execute=True):  # the listings change is announced
+            for _ in range(count):
+                evening_teacher(service, day)
 
     parsed = query(services=("flute-q",), window=_evening(day) if window else None)
     add_instructors(2)
@@ -174,11 +185,36 @@ def test_a_time_search_checks_a_bounded_number_of_calendars_and_says_when_there_
     day = tomorrow()
     service = ServiceFactory(slug="harp-m")
     for _ in range(3):
-        profile = open_instructor(days=[day], ranges=((17 * 60, 21 * 60),))
-        InstructorService.objects.filter(instructor=profile).update(service=service)
+        evening_teacher(service, day)
     parsed = query(services=("harp-m",), window=_evening(day))
     assert (search(parsed).total, search(parsed).more) == (3, False)
 
     monkeypatch.setattr(selectors, "TIME_CANDIDATES", 2)
     bounded = search(parsed)
     assert (bounded.total, bounded.more, len(bounded.hits)) == (2, True, 2)
+
+
+def test_rankings_are_cached_until_the_listings_change(django_capture_on_commit_callbacks):
+    oboe = ServiceFactory(slug="oboe-c")
+    with django_capture_on_commit_callbacks(execute=True):
+        cheap = live_instructor(first_name="Cheap", services=[oboe], rate_cents=40_00)
+        live_instructor(first_name="Dear", services=[oboe], rate_cents=90_00)
+    asked = query(services=("oboe-c",), price_max_cents=50_00)
+    with CaptureQueriesContext(connection) as first:
+        assert names(search(asked)) == ["Cheap"]
+    with CaptureQueriesContext(connection) as again:
+        assert names(search(asked)) == ["Cheap"]
+    assert len(again.captured_queries) == len(first.captured_queries) - 1  # the ranking came from Redis
+
+    offering = cheap.offerings.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        instructor_services.update_offering(
+            offering=offering,
+            hourly_rate_cents=80_00,
+            durations=offering.durations,
+            location_types=offering.location_types,
+            description="",
+            age_groups=offering.age_groups,
+            levels=offering.levels,
+        )
+    assert names(search(asked)) == []
