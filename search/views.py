@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.timeutil import now as current_time
@@ -54,7 +55,9 @@ def search_page(request):
             chips = _chips_with_links(request, criteria.query)
             context.update(
                 results=results,
-                cards=[(hit, _time_labels(hit.next_starts, timezone)) for hit in results.hits],
+                cards=[
+                    (hit, _time_labels(hit.next_starts, timezone), _result_link(hit, search_id)) for hit in results.hits
+                ],
                 search_id=search_id,
                 chips=chips,
                 widen=[{"label": f"Without “{item['chip'].label}”", "url": item["remove_url"]} for item in chips],
@@ -67,6 +70,13 @@ def search_page(request):
     response = render(request, "search/search.html", context)
     ensure_visitor_id(request, response)
     return response
+
+
+def _result_link(hit, search_id: str) -> str:
+    """The profile address a result opens, carrying the search and rank for analytics (built
+    once per card: a number printed by a template goes through localization, 0.15 ms a time)."""
+    profile_url = reverse("instructors:profile", args=[hit.profile.pk])
+    return f"{profile_url}?{tracking.result_link_query(search_id, hit.position)}"
 
 
 def _time_labels(starts, timezone: str) -> list[tuple[str, str]]:
