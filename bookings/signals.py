@@ -6,8 +6,8 @@ booking commits. Listeners must not raise into the booking flow.
 - `booking_changed` (`booking_id`): any transition, or a decision recorded on the booking's
   payment; the payments app moves the money in a Celery task (its beat sweep is the guarantee,
   this only makes it prompt).
-- `booking_page_viewed` (`request`, `profile_id`): a person opened the page to book this
-  instructor (not its htmx partials); search analytics counts it as "booking started".
+- `booking_started` (`request`, `profile_id`): a student held a time with this instructor and
+  went to checkout (sent from the view, which has the request); search analytics counts it.
 """
 
 from django.dispatch import Signal
@@ -16,4 +16,4 @@ EVENTS = ("booked", "requested", "confirmed", "declined", "expired", "cancelled"
 
 booking_event = Signal()
 booking_changed = Signal()
-booking_page_viewed = Signal()
+booking_started = Signal()

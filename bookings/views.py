@@ -201,8 +201,6 @@ def book(request, profile_id):
     if request.method == "POST":
         return _hold(request, profile)
     context = _widget_context(request, profile, request.GET)
-    if not request.htmx:
-        signals.booking_page_viewed.send(sender=InstructorProfile, request=request, profile_id=profile.pk)
     if request.htmx and request.htmx.target == TIMES_TARGET:
         return _partial_vary(render(request, "bookings/_times.html", context))
     if request.htmx and request.htmx.target == WIDGET_TARGET:
@@ -242,6 +240,7 @@ def _hold(request, profile: InstructorProfile):
         duration=duration,
         idempotency_key=_attempt_key(form.cleaned_data["key"], offering.pk, duration, start_at),
     )
+    signals.booking_started.send(sender=InstructorProfile, request=request, profile_id=profile.pk)
     return redirect("payments:checkout", booking_id=booking.pk)
 
 

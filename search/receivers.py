@@ -2,8 +2,8 @@
 
 - sign-in (`user_logged_in`): the browser's anonymous search history becomes the account's, and
   its searches of the last day are claimed for the funnel (search.history, search.tracking);
-- a profile page or booking page shown (`instructors.signals.profile_viewed`,
-  `bookings.signals.booking_page_viewed`): a step of the search that led there;
+- a profile page shown or a time held (`instructors.signals.profile_viewed`,
+  `bookings.signals.booking_started`, a time held): a step of the search that led there;
 - a confirmed booking (`bookings.signals.booking_event`, sent after its transaction commits):
   queue the task that credits the search which led to it.
 
@@ -16,7 +16,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
 
-from bookings.signals import booking_event, booking_page_viewed
+from bookings.signals import booking_event, booking_started
 from instructors.signals import profile_viewed
 
 from . import history, tracking
@@ -52,6 +52,6 @@ def note_profile_view(sender, *, request, profile_id: str, **kwargs) -> None:
     tracking.note_profile_view(request, profile_id)
 
 
-@receiver(booking_page_viewed, dispatch_uid="search.booking_page_viewed")
+@receiver(booking_started, dispatch_uid="search.booking_started")
 def note_booking_started(sender, *, request, profile_id: str, **kwargs) -> None:
     tracking.note_booking_started(request, profile_id)

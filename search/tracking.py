@@ -225,7 +225,7 @@ def note_profile_view(request, instructor_id: str) -> None:
 
 
 def note_booking_started(request, instructor_id: str) -> None:
-    """The booking page for this instructor was shown, after a search that led here."""
+    """The student held a time with this instructor (went to checkout), after a search that led here."""
     _note_step(request, instructor_id, InteractionKind.BOOKING_STARTED)
 
 
